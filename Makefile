@@ -1,0 +1,38 @@
+# MaixKPU top-level targets. Each target sets up what it needs (a virtual environment in .venv).
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+STAMP  := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: core all setup demo test lint bench fuzz sanitize firmware-check qemu-test clean
+
+all: test
+
+$(STAMP): pyproject.toml setup.py tools/maixkpu/_build_core.py $(wildcard modules/kpu/core/*.c modules/kpu/core/*.h tools/maixkpu/cdefs/*.h)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[test]'
+	touch $@
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m maixkpu.demo
+
+test: $(STAMP) lint
+	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(PY) -m ruff check tools host_tests
+
+bench: $(STAMP)
+	$(PY) -m maixkpu.bench
+
+clean:
+	rm -rf build out $(VENV) tools/maixkpu/_core*.so tools/maixkpu/_core.c
+
+# In-place rebuild of the cffi extension after editing the C core (serialised with a lock).
+core: $(STAMP)
+	mkdir -p build && flock build/.core.lock $(PY) tools/maixkpu/_build_core.py

@@ -1,0 +1,65 @@
+"""cffi (API mode) build of maixkpu._core from the portable C core in modules/kpu/core.
+
+Used by `pip install .` (setup.py's cffi_modules) and directly by `make core` for an in-place
+rebuild. The declarations cffi sees are the files in tools/maixkpu/cdefs/*.h (plain C
+declarations, no preprocessor), one per core header, concatenated in name order.
+
+Environment: MAIXKPU_SANITIZE=1 adds -fsanitize=address,undefined (run Python with libasan
+preloaded); MAIXKPU_CFLAGS adds flags.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from cffi import FFI
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+CORE = ROOT / "modules" / "kpu" / "core"
+CDEFS = HERE / "cdefs"
+
+
+def _rel(p: Path) -> str:
+    # setuptools wants source paths relative to the project root
+    try:
+        return os.path.relpath(p, Path.cwd())
+    except ValueError:
+        return str(p)
+
+
+def _cflags() -> list[str]:
+    flags = ["-std=c99", "-O2", "-ffp-contract=off", "-Wall", "-Wextra", "-Wno-unused-parameter"]
+    if os.environ.get("MAIXKPU_SANITIZE"):
+        flags += ["-O1", "-g", "-fsanitize=address,undefined", "-fno-omit-frame-pointer",
+                  "-fno-sanitize-recover=undefined"]
+    flags += os.environ.get("MAIXKPU_CFLAGS", "").split()
+    return flags
+
+
+def _ldflags() -> list[str]:
+    return ["-fsanitize=address,undefined"] if os.environ.get("MAIXKPU_SANITIZE") else []
+
+
+ffibuilder = FFI()
+ffibuilder.cdef("\n".join(p.read_text() for p in sorted(CDEFS.glob("*.h"))))
+_headers = sorted(CORE.glob("*.h"))
+ffibuilder.set_source(
+    "maixkpu._core",
+    "\n".join(f'#include "{h.name}"' for h in _headers),
+    sources=[_rel(p) for p in sorted(CORE.glob("*.c"))],
+    include_dirs=[_rel(CORE)],
+    extra_compile_args=_cflags(),
+    extra_link_args=_ldflags(),
+)
+
+if __name__ == "__main__":
+    # in-place rebuild: python tools/maixkpu/_build_core.py
+    os.chdir(ROOT)
+    build_dir = ROOT / "build" / ("cffi-asan" if os.environ.get("MAIXKPU_SANITIZE") else "cffi")
+    build_dir.mkdir(parents=True, exist_ok=True)
+    so = ffibuilder.compile(tmpdir=str(build_dir), verbose=False)
+    target = HERE / Path(so).name
+    Path(so).replace(target)
+    print(target, file=sys.stderr)
