@@ -6,7 +6,7 @@ PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: core all setup demo test lint bench fuzz sanitize firmware-check qemu-test clean
+.PHONY: qemu-test core all setup demo test lint bench fuzz sanitize firmware-check qemu-test clean
 
 all: test
 
@@ -36,3 +36,8 @@ clean:
 # In-place rebuild of the cffi extension after editing the C core (serialised with a lock).
 core: $(STAMP)
 	mkdir -p build && flock build/.core.lock $(PY) tools/maixkpu/_build_core.py
+
+# The core on RV64: bare-metal build under QEMU virt, driven by pytest (needs the riscv64 gcc,
+# picolibc and qemu-system-misc Debian packages; .ci/run installs them).
+qemu-test: $(STAMP)
+	$(PY) -m pytest host_tests/firmware/test_qemu_core.py -v
