@@ -6,7 +6,7 @@ PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: qemu-test core all setup demo test lint bench fuzz sanitize firmware-check qemu-test clean
+.PHONY: firmware-check qemu-test core all setup demo test lint bench fuzz sanitize firmware-check qemu-test clean
 
 all: test
 
@@ -41,3 +41,7 @@ core: $(STAMP)
 # picolibc and qemu-system-misc Debian packages; .ci/run installs them).
 qemu-test: $(STAMP)
 	$(PY) -m pytest host_tests/firmware/test_qemu_core.py -v
+
+# Cross-compile the core, both backends and the port HAL for the K210 with -Werror; print sizes.
+firmware-check:
+	$(MAKE) -C firmware check
