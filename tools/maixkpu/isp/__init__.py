@@ -1,0 +1,1 @@
+"""K210 ISP: SLIP framing, reset strategies, the flasher and the bootable image format."""
