@@ -1,0 +1,164 @@
+"""Drawing on pixel arrays as MaixPy does: rectangles, text and ``draw_image`` (spec 2.9-2.11).
+
+The arrays are (h, w) views of image memory: uint8 for gray, raw uint16 words for RGB565. Colours
+are already parsed to the stored value (``tables.parse_color``).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import font
+from .tables import BPP_GRAYSCALE, BPP_RGB565, G628, G826, RB528, RB825, compose_raw, split_raw
+
+F32 = np.float32
+
+
+def fill_box(pixels: np.ndarray, x0: int, y0: int, x1: int, y1: int, value: int) -> None:
+    """Set pixels x0..x1, y0..y1 (inclusive), skipping whatever is off the image."""
+    h, w = pixels.shape
+    xa, ya = max(x0, 0), max(y0, 0)
+    xb, yb = min(x1, w - 1), min(y1, h - 1)
+    if xa <= xb and ya <= yb:
+        pixels[ya : yb + 1, xa : xb + 1] = value
+
+
+def draw_rectangle(
+    pixels: np.ndarray, x: int, y: int, w: int, h: int, value: int, thickness: int, fill: bool
+) -> None:
+    """Filled box, or four bands of ``thickness`` centred on the 1-pixel outline."""
+    if w < 1 or h < 1:
+        return
+    if fill:
+        fill_box(pixels, x, y, x + w - 1, y + h - 1, value)
+        return
+    if thickness <= 0:
+        return
+    t0, t1 = thickness // 2, (thickness - 1) // 2
+    right, bottom = x + w - 1, y + h - 1
+    fill_box(pixels, x - t0, y - t0, right + t1, y + t1, value)
+    fill_box(pixels, x - t0, bottom - t0, right + t1, bottom + t1, value)
+    fill_box(pixels, x - t0, y - t0, x + t1, bottom + t1, value)
+    fill_box(pixels, right - t0, y - t0, right + t1, bottom + t1, value)
+
+
+def text_points(
+    text: str, scale: float, x_spacing: int, y_spacing: int, mono_space: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Offsets (dx, dy) of the lit pixels of ``text`` drawn at the origin (spec 2.10 rules)."""
+    xs: list[np.ndarray] = []
+    ys: list[np.ndarray] = []
+    pen_x = pen_y = 0
+    line_step = int(font.CELL_H * scale) + y_spacing
+    out_h = int(font.CELL_H * scale)
+    src_rows = (np.arange(out_h, dtype=F32) / F32(scale)).astype(np.int64)
+    previous = ""
+    for char in text:
+        if char == "\n" and previous == "\r":
+            previous = char
+            continue  # "\r\n" is one line break
+        previous = char
+        if char in "\r\n":
+            pen_x, pen_y = 0, pen_y + line_step
+            continue
+        if char == " " and not mono_space:
+            pen_x += int(3 * scale) + x_spacing
+            continue
+        bitmap = font.glyph(char)
+        if mono_space:
+            first, width = 0, font.CELL_W
+        else:
+            first, last = font.lit_columns(bitmap)
+            width = last - first + 2
+        out_w = int(width * scale)
+        src_cols = first + (np.arange(out_w, dtype=F32) / F32(scale)).astype(np.int64)
+        src_cols = np.minimum(src_cols, font.CELL_W - 1)
+        lit = bitmap[np.minimum(src_rows, font.CELL_H - 1)[:, None], src_cols[None, :]]
+        dy, dx = np.nonzero(lit)
+        xs.append(dx + pen_x)
+        ys.append(dy + pen_y)
+        pen_x += out_w + x_spacing
+    if not xs:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+def plot_points(pixels: np.ndarray, xs: np.ndarray, ys: np.ndarray, value: int) -> None:
+    """Set the given pixels, skipping those off the image."""
+    h, w = pixels.shape
+    keep = (xs >= 0) & (xs < w) & (ys >= 0) & (ys < h)
+    pixels[ys[keep], xs[keep]] = value
+
+
+def _decode_as_raw565(p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """MaixPy's draw_image reads every source value as a raw RGB565 word, even gray bytes."""
+    r5, g6, b5 = split_raw(p)
+    return (
+        RB528[r5].astype(np.int32),
+        G628[g6].astype(np.int32),
+        RB528[b5].astype(np.int32),
+    )
+
+
+def mask_set(mask: np.ndarray, mask_bpp: int) -> np.ndarray:
+    """Where a mask image counts as set: gray > 127, RGB565 with Y >= 0 (gray >= 128)."""
+    from .tables import raw_to_gray
+
+    if mask_bpp == BPP_RGB565:
+        return raw_to_gray(mask) > 127
+    if mask_bpp == BPP_GRAYSCALE:
+        return mask > 127
+    return mask != 0
+
+
+def draw_image(
+    dst: np.ndarray,
+    src: np.ndarray,
+    x: int,
+    y: int,
+    x_scale: float,
+    y_scale: float,
+    alpha: int,
+    mask: np.ndarray | None,
+) -> None:
+    """Nearest-neighbour blit of raw source values with MaixPy's raw-RGB565 semantics."""
+    sh, sw = src.shape
+    out_w = int(F32(sw) * F32(x_scale))
+    out_h = int(F32(sh) * F32(y_scale))
+    if out_w <= 0 or out_h <= 0:
+        return
+    dh, dw = dst.shape
+    cols = np.arange(out_w) + x
+    rows = np.arange(out_h) + y
+    col_ok = (cols >= 0) & (cols < dw)
+    row_ok = (rows >= 0) & (rows < dh)
+    if not col_ok.any() or not row_ok.any():
+        return
+    sx = np.trunc(np.arange(out_w, dtype=F32) * (F32(1) / F32(x_scale))).astype(np.int64)
+    sy = np.trunc(np.arange(out_h, dtype=F32) * (F32(1) / F32(y_scale))).astype(np.int64)
+    sx, sy = sx[col_ok], sy[row_ok]
+    cols, rows = cols[col_ok], rows[row_ok]
+    p = src[sy[:, None], sx[None, :]].astype(np.int64)
+    region = dst[rows[:, None], cols[None, :]]
+    if alpha >= 256:
+        # rb825/g826 undo rb528/g628 exactly, so the recomposed word is the source value itself.
+        new = p
+    else:
+        rs, gs, bs = _decode_as_raw565(p)
+        rd, gd, bd = _decode_as_raw565(region.astype(np.int64))
+        t = (F32(alpha) / F32(256)) * ((rs | gs | bs).astype(F32) / F32(256))
+        u = F32(1) - t
+        blend = [
+            np.minimum(np.trunc(s.astype(F32) * t + d.astype(F32) * u).astype(np.int64), 255)
+            for s, d in ((rs, rd), (gs, gd), (bs, bd))
+        ]
+        new = compose_raw(RB825[blend[0]], G826[blend[1]], RB825[blend[2]]).astype(np.int64)
+    if mask is not None:
+        mh, mw = mask.shape
+        inside = (sy < mh)[:, None] & (sx < mw)[None, :]
+        chosen = np.zeros(new.shape, dtype=bool)
+        chosen[inside] = mask[np.minimum(sy, mh - 1)[:, None], np.minimum(sx, mw - 1)[None, :]][
+            inside
+        ]
+        new = np.where(chosen, new, region)
+    width_mask = 0xFF if dst.dtype == np.uint8 else 0xFFFF
+    dst[rows[:, None], cols[None, :]] = (new & width_mask).astype(dst.dtype)
