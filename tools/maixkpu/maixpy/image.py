@@ -11,8 +11,10 @@ Host additions (not in MaixPy): ``Image.from_gray_bytes``, ``Image.from_rgb888``
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Sequence
-from typing import Any
+from types import ModuleType
+from typing import Any, Callable
 
 import numpy as np
 
@@ -42,6 +44,26 @@ DEFAULT_HEIGHT = 240
 _FORMAT_NOT_SUPPORTED = "Image format is not supported!"
 _FORMATS = {BPP_BAYER: 1, BPP_RGB565: 2, BPP_GRAYSCALE: 4}
 _TYPE_NAMES = {BPP_BINARY: "binary", BPP_GRAYSCALE: "grayscale", BPP_RGB565: "rgb565"}
+
+
+_path_resolver: Callable[[str], str] | None = None
+
+
+def set_path_resolver(resolver: Callable[[str], str] | None) -> None:
+    """Host: map script paths (``/sd/x.bmp``) to host files; None uses them as they are."""
+    global _path_resolver
+    _path_resolver = resolver
+
+
+def _host_path(path: Any) -> str:
+    text = os.fspath(path)
+    return _path_resolver(text) if _path_resolver is not None else text
+
+
+def board_module(ctx: Any) -> ModuleType:
+    """Virtual-board hook: resolve file paths through the board's file system."""
+    set_path_resolver(lambda path: str(ctx.fs.host_path(path)))
+    return sys.modules[__name__]
 
 
 def _image_arg(value: Any) -> Image:
@@ -82,7 +104,7 @@ class Image:
             data = bytes(source.encode("latin-1") if isinstance(source, str) else source)
             decoded = codec.load_bytes(data)
         elif isinstance(source, (str, os.PathLike)):
-            decoded = codec.load_path(os.fspath(source))
+            decoded = codec.load_path(_host_path(source))
         elif hasattr(source, "read"):
             decoded = codec.load_file_object(source)
         else:
@@ -554,6 +576,6 @@ class Image:
         roi = option(list(args), kwargs, 0, "roi", None)
         quality = option(list(args), kwargs, 1, "quality", 50)
         x, y, w, h = clip_roi(roi, self._w, self._h)
-        codec.save(pixels[y : y + h, x : x + w], self._bpp, os.fspath(path), quality)
+        codec.save(pixels[y : y + h, x : x + w], self._bpp, _host_path(path), quality)
         return self
 
