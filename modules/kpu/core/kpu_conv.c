@@ -1,0 +1,515 @@
+/* One KPU layer in software: convolution, batch norm, activation, pooling (spec section 4).
+ *
+ * Data flow per layer: the IC input channels are unpacked once from the KPU RAM layout into
+ * padded uint8 planes (border = pad_value for 3x3 kernels). SX (sum of the input taps) is the
+ * same for every output channel of a normal convolution, so it is computed once per layer.
+ * For each output channel the products S = sum(x * w) are accumulated a tile of rows at a time
+ * over the flattened padded plane (simple loops the compiler vectorizes; the two columns past
+ * each row are computed and ignored), then BN + activation run per pixel in int64 and the
+ * plane is pooled and written to KPU RAM and the stream.
+ *
+ * Choices where the spec leaves things open (section 13):
+ * - ACC is saturated to +-2^39 and B to +-2^40 before the next multiplication, so int64 never
+ *   overflows; nncase guarantees both fit in 36 bits, where the results are exact.
+ * - If no activation segment qualifies (B <= every x_start), segment 0 is used.
+ * - Activation shifts above 63 behave as the infinite-precision definitions of 4.7.
+ * - pad_type, first_stride, bypass_conv, full_add, load_para/load_coor/load_act are ignored:
+ *   the tables of the job are always used.
+ * - The layouts are derived from the widths (as the reference does), not from coef_group /
+ *   row_switch_addr / channel_switch_addr.
+ */
+#include "kpu_conv.h"
+
+#include <string.h>
+#include "kpu_pool.h"
+
+#define TILE_ELEMS 4096u        /* accumulator tile: 16 KiB of int32, stays in L1 */
+#define ALIGN_UP(v, a) (((v) + ((a) - 1)) & ~(size_t)((a) - 1))
+#define ACC_LIMIT ((int64_t)1 << 39)
+#define B_LIMIT ((int64_t)1 << 40)
+
+/* ---- arithmetic helpers ---- */
+
+/* Flooring right shift of a signed value without relying on implementation-defined >>. */
+static inline int64_t asr64(int64_t v, uint32_t s)
+{
+    if (v >= 0)
+        return v >> s;
+    return -(int64_t)((~(uint64_t)v) >> s) - 1;
+}
+
+static inline int64_t sign_extend(uint64_t v, unsigned bits)
+{
+    uint64_t m = (uint64_t)1 << (bits - 1);
+    v &= ((uint64_t)1 << bits) - 1;
+    return (int64_t)(v ^ m) - (int64_t)m;
+}
+
+static inline int64_t clamp64(int64_t v, int64_t lo, int64_t hi)
+{
+    return v < lo ? lo : (v > hi ? hi : v);
+}
+
+int64_t kpu_round_rne_buggy(int64_t v, uint32_t s)
+{
+    if (s == 0)
+        return v;
+    if (s >= 64) /* |v| < 2^63 <= 2^(s-1): I = 0 or -1 and F < h or F > h */
+        return v < 0 ? -2 : 0;
+    int64_t i = asr64(v, s);
+    uint64_t f = (uint64_t)v & (((uint64_t)1 << s) - 1u);
+    uint64_t h = (uint64_t)1 << (s - 1);
+    int64_t sg = v < 0 ? -1 : 1;
+    if (f < h)
+        return i;
+    if (f > h)
+        return i + sg;
+    return ((uint64_t)i & 1u) ? i + sg : i;
+}
+
+int64_t kpu_round_carry_shift(int64_t v, uint32_t s)
+{
+    if (s == 0)
+        return v;
+    int64_t t = asr64(v, s - 1 > 63 ? 63 : s - 1);
+    if (((uint64_t)t & 1u) == 0)
+        return asr64(t, 1);
+    return t >= 0 ? asr64(t, 1) + 1 : asr64(t, 1) - 1;
+}
+
+/* ---- decoding and checks ---- */
+
+static uint64_t read_u64le(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static inline uint64_t bits(uint64_t w, unsigned lo, unsigned n)
+{
+    return (w >> lo) & (((uint64_t)1 << n) - 1u);
+}
+
+static void decode_act(kpu_conv_layer_t *l, const uint8_t *act)
+{
+    uint64_t add_lo = read_u64le(act + 16 * 8), add_hi = read_u64le(act + 17 * 8);
+    l->act_sorted = 1;
+    for (unsigned i = 0; i < KPU_ACT_SEGMENTS; i++) {
+        uint64_t w = read_u64le(act + 8 * i);
+        kpu_act_segment_t *seg = &l->act[i];
+        seg->shift = (uint32_t)bits(w, 0, 8);
+        seg->y_mul = (int32_t)sign_extend(bits(w, 8, 16), 16);
+        seg->x_start = sign_extend(bits(w, 24, 36), 36);
+        seg->add = (uint32_t)((i < 8 ? add_lo >> (8 * i) : add_hi >> (8 * (i - 8))) & 0xffu);
+        if (i > 0 && seg->x_start < l->act[i - 1].x_start)
+            l->act_sorted = 0;
+    }
+}
+
+kpu_status_t kpu_conv_prepare(kpu_conv_layer_t *l, const kpu_conv_job_t *job,
+                              kpu_conv_rounding_t rounding, kpu_diag_t *diag)
+{
+    if (l == NULL || job == NULL)
+        return kpu_diag_set(diag, KPU_ERR_ARGUMENT, -1, "KPU job: NULL job");
+    if (job->weights == NULL || job->bn == NULL || job->act == NULL)
+        return kpu_diag_set(diag, KPU_ERR_ARGUMENT, -1, "KPU job: missing weights/BN/act table");
+    memset(l, 0, sizeof(*l));
+    uint8_t raw[KPU_LAYER_ARG_BYTES];
+    kpu_layer_arg_t a;
+    for (unsigned i = 0; i < KPU_LAYER_ARG_BYTES; i++)
+        raw[i] = (uint8_t)(job->arg[i / 8] >> (8 * (i % 8)));
+    kpu_layer_arg_decode(raw, &a);
+    l->depthwise = a.depth_wise_layer;
+    l->src_line = a.image_src_addr;
+    l->dst_line = a.image_dst_addr;
+    l->ic = kpu_arg_ic(&a);
+    l->oc = kpu_arg_oc(&a);
+    l->iw = kpu_arg_iw(&a);
+    l->ih = kpu_arg_ih(&a);
+    l->ow = kpu_arg_ow(&a);
+    l->oh = kpu_arg_oh(&a);
+    uint32_t kernel_type = a.kernel_type;
+    l->pool_type = a.pool_type;
+    l->pad_value = a.pad_value;
+    l->shr_w = a.shr_w;
+    l->shr_x = a.shr_x;
+    l->arg_w = a.arg_w;
+    l->arg_x = a.arg_x;
+    l->arg_add = a.arg_add;
+    l->eight_bit = job->eight_bit ? 1 : 0;
+    l->rounding = rounding == KPU_CONV_ROUND_CS ? KPU_CONV_ROUND_CS : KPU_CONV_ROUND_RNE_BUGGY;
+
+    if (kernel_type > 1)
+        return kpu_diag_set(diag, KPU_ERR_FORMAT, -1,
+                            "KPU job: kernel_type %u (only 0 = 1x1 and 1 = 3x3 exist)",
+                            (unsigned)kernel_type);
+    l->k = kernel_type ? 3u : 1u;
+    uint32_t stride = kpu_pool_stride(l->pool_type);
+    if (stride == 0)
+        return kpu_diag_set(diag, KPU_ERR_FORMAT, -1, "KPU job: pool_type %u (valid 0..9)",
+                            (unsigned)l->pool_type);
+    if (l->depthwise && l->ic != l->oc)
+        return kpu_diag_set(diag, KPU_ERR_FORMAT, -1,
+                            "KPU job: depthwise layer with %u input and %u output channels",
+                            (unsigned)l->ic, (unsigned)l->oc);
+    if (l->iw / stride == 0 || l->ih / stride == 0 || l->ow != l->iw / stride ||
+        l->oh != l->ih / stride)
+        return kpu_diag_set(diag, KPU_ERR_FORMAT, -1,
+                            "KPU job: output %ux%u is not input %ux%u pooled by pool_type %u",
+                            (unsigned)l->ow, (unsigned)l->oh, (unsigned)l->iw, (unsigned)l->ih,
+                            (unsigned)l->pool_type);
+
+    kpu_ram_layout_init(&l->in_layout, l->iw, l->ih, l->ic);
+    kpu_ram_layout_init(&l->out_layout, l->ow, l->oh, l->oc);
+    if (kpu_ram_layout_check(&l->in_layout, l->src_line) != KPU_OK)
+        return kpu_diag_set(diag, KPU_ERR_BOUNDS, -1,
+                            "KPU job: input map %ux%ux%u at line %u runs past the 2 MiB KPU RAM",
+                            (unsigned)l->iw, (unsigned)l->ih, (unsigned)l->ic,
+                            (unsigned)l->src_line);
+    if (kpu_ram_layout_check(&l->out_layout, l->dst_line) != KPU_OK)
+        return kpu_diag_set(diag, KPU_ERR_BOUNDS, -1,
+                            "KPU job: output map %ux%ux%u at line %u runs past the 2 MiB KPU RAM",
+                            (unsigned)l->ow, (unsigned)l->oh, (unsigned)l->oc,
+                            (unsigned)l->dst_line);
+    /* <= 1024 * 1024 * 9 * 2: no overflow */
+    size_t need = (size_t)l->oc * (l->depthwise ? 1u : l->ic) * l->k * l->k *
+                  (l->eight_bit ? 1u : 2u);
+    if (job->weights_size < need)
+        return kpu_diag_set(diag, KPU_ERR_BOUNDS, -1,
+                            "KPU job: %zu weight bytes, the layer needs %zu", job->weights_size,
+                            need);
+    l->weights = job->weights;
+    l->bn = job->bn;
+    decode_act(l, job->act);
+
+    l->pw = l->iw + l->k - 1;
+    l->ph = l->ih + l->k - 1;
+    /* Tiles read up to 2 * pw + 2 + 15 elements past the last pixel row (see acc_tile). */
+    l->plane_stride = ALIGN_UP((size_t)l->ph * l->pw + 18u, 16u);
+    l->tile_rows = TILE_ELEMS / l->pw ? TILE_ELEMS / l->pw : 1u;
+    if (l->tile_rows > l->ih)
+        l->tile_rows = l->ih;
+    return KPU_OK;
+}
+
+/* ---- scratch ---- */
+
+typedef struct scratch_map {
+    uint8_t *planes;   /* ic x plane_stride */
+    int32_t *csum;     /* plane_stride: sum of the planes a pixel's taps read */
+    int32_t *sx;       /* plane_stride: SX per output pixel (index y * pw + x) */
+    void *acc;         /* tile accumulator, int32 (8-bit) or int64 (16-bit weights) */
+    uint8_t *act;      /* ih x iw activation output of one channel */
+    uint8_t *pooled;   /* oh x ow */
+    size_t total;
+} scratch_map_t;
+
+static size_t tile_len(const kpu_conv_layer_t *l)
+{
+    return ALIGN_UP((size_t)l->tile_rows * l->pw, 16u);
+}
+
+static void map_scratch(const kpu_conv_layer_t *l, uint8_t *base, scratch_map_t *m)
+{
+    size_t off = 0;
+    m->planes = base ? base + off : NULL;
+    off = ALIGN_UP(off + (size_t)l->ic * l->plane_stride, 64u);
+    m->csum = base ? (int32_t *)(void *)(base + off) : NULL;
+    off = ALIGN_UP(off + l->plane_stride * sizeof(int32_t), 64u);
+    m->sx = base ? (int32_t *)(void *)(base + off) : NULL;
+    off = ALIGN_UP(off + l->plane_stride * sizeof(int32_t), 64u);
+    m->acc = base ? (void *)(base + off) : NULL;
+    off = ALIGN_UP(off + tile_len(l) * sizeof(int64_t), 64u);
+    m->act = base ? base + off : NULL;
+    off = ALIGN_UP(off + (size_t)l->ih * l->iw, 64u);
+    m->pooled = base ? base + off : NULL;
+    off = ALIGN_UP(off + (size_t)l->oh * l->ow, 64u);
+    m->total = off;
+}
+
+size_t kpu_conv_scratch_size(const kpu_conv_layer_t *l)
+{
+    scratch_map_t m;
+    map_scratch(l, NULL, &m);
+    return m.total;
+}
+
+/* ---- input planes and SX ---- */
+
+static void unpack_input(const kpu_conv_layer_t *l, const uint8_t *ram, uint8_t *planes)
+{
+    const uint8_t *base = ram + (size_t)l->src_line * KPU_RAM_LINE_BYTES;
+    uint32_t p = (l->k - 1) / 2;
+    for (uint32_t c = 0; c < l->ic; c++) {
+        uint8_t *plane = planes + (size_t)c * l->plane_stride;
+        if (p) {
+            memset(plane, l->pad_value, l->pw);
+            memset(plane + (size_t)(l->ph - 1) * l->pw, l->pad_value, l->pw);
+        }
+        for (uint32_t y = 0; y < l->ih; y++) {
+            uint8_t *row = plane + (size_t)(y + p) * l->pw;
+            if (p) {
+                row[0] = l->pad_value;
+                row[l->pw - 1] = l->pad_value;
+            }
+            memcpy(row + p, base + kpu_ram_layout_offset(&l->in_layout, c, y, 0), l->iw);
+        }
+        /* slack past the plane only feeds the ignored columns; keep it defined */
+        memset(plane + (size_t)l->ph * l->pw, 0, l->plane_stride - (size_t)l->ph * l->pw);
+    }
+}
+
+/* csum = sum of `count` planes starting at `first` (element-wise over plane_stride). */
+static void sum_planes(const kpu_conv_layer_t *l, const uint8_t *planes, uint32_t first,
+                       uint32_t count, int32_t *restrict csum)
+{
+    size_t n = l->plane_stride & ~(size_t)15;
+    memset(csum, 0, n * sizeof(int32_t));
+    for (uint32_t c = first; c < first + count; c++) {
+        const uint8_t *restrict pl = planes + (size_t)c * l->plane_stride;
+        for (size_t i = 0; i < n; i++)
+            csum[i] += pl[i];
+    }
+}
+
+/* sx[q] = sum of csum over the k x k taps of output pixel q (q = y * pw + x). */
+static void box_sum(const kpu_conv_layer_t *l, const int32_t *restrict csum, int32_t *restrict sx)
+{
+    size_t n = ALIGN_UP((size_t)l->ih * l->pw, 16u) & ~(size_t)15;
+    if (l->k == 1) {
+        memcpy(sx, csum, n * sizeof(int32_t));
+        return;
+    }
+    const int32_t *r0 = csum, *r1 = csum + l->pw, *r2 = csum + 2 * (size_t)l->pw;
+    for (size_t i = 0; i < n; i++)
+        sx[i] = r0[i] + r0[i + 1] + r0[i + 2] + r1[i] + r1[i + 1] + r1[i + 2] + r2[i] +
+                r2[i + 1] + r2[i + 2];
+}
+
+/* ---- accumulation of S over one tile (n is a multiple of 16) ---- */
+
+static void acc3x3_u8(int32_t *restrict acc, const int32_t *w, const uint8_t *restrict r0,
+                      size_t pw, size_t n)
+{
+    const uint8_t *restrict r1 = r0 + pw;
+    const uint8_t *restrict r2 = r1 + pw;
+    int32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5], w6 = w[6],
+            w7 = w[7], w8 = w[8];
+    n &= ~(size_t)15;
+    for (size_t i = 0; i < n; i++)
+        acc[i] += w0 * r0[i] + w1 * r0[i + 1] + w2 * r0[i + 2] + w3 * r1[i] + w4 * r1[i + 1] +
+                  w5 * r1[i + 2] + w6 * r2[i] + w7 * r2[i + 1] + w8 * r2[i + 2];
+}
+
+static void acc1x1x4_u8(int32_t *restrict acc, const int32_t *w, const uint8_t *restrict x0,
+                        const uint8_t *restrict x1, const uint8_t *restrict x2,
+                        const uint8_t *restrict x3, size_t n)
+{
+    int32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
+    n &= ~(size_t)15;
+    for (size_t i = 0; i < n; i++)
+        acc[i] += w0 * x0[i] + w1 * x1[i] + w2 * x2[i] + w3 * x3[i];
+}
+
+static void acc1x1_u8(int32_t *restrict acc, int32_t w, const uint8_t *restrict x, size_t n)
+{
+    n &= ~(size_t)15;
+    for (size_t i = 0; i < n; i++)
+        acc[i] += w * x[i];
+}
+
+/* 16-bit weights: a tap product is < 2^24, nine of them < 2^28; sums go to int64. */
+static void acc3x3_u16(int64_t *restrict acc, const int32_t *w, const uint8_t *restrict r0,
+                       size_t pw, size_t n)
+{
+    const uint8_t *restrict r1 = r0 + pw;
+    const uint8_t *restrict r2 = r1 + pw;
+    for (size_t i = 0; i < n; i++)
+        acc[i] += (int64_t)(w[0] * r0[i] + w[1] * r0[i + 1] + w[2] * r0[i + 2] + w[3] * r1[i] +
+                            w[4] * r1[i + 1] + w[5] * r1[i + 2] + w[6] * r2[i] +
+                            w[7] * r2[i + 1] + w[8] * r2[i + 2]);
+}
+
+static void acc1x1_u16(int64_t *restrict acc, int32_t w, const uint8_t *restrict x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        acc[i] += (int64_t)(w * x[i]);
+}
+
+static inline int32_t weight_at(const kpu_conv_layer_t *l, size_t index)
+{
+    if (l->eight_bit)
+        return l->weights[index];
+    return (int32_t)(l->weights[2 * index] | ((uint32_t)l->weights[2 * index + 1] << 8));
+}
+
+/* S of output channel o over plane elements [q0, q0 + n), n a multiple of 16. */
+static void acc_tile(const kpu_conv_layer_t *l, const uint8_t *planes, uint32_t o, size_t q0,
+                     size_t n, void *acc)
+{
+    uint32_t kk = l->k * l->k;
+    uint32_t c0 = l->depthwise ? o : 0, cn = l->depthwise ? 1 : l->ic;
+    size_t wbase = (size_t)o * (l->depthwise ? 1u : l->ic) * kk;
+    int32_t *a32 = acc;
+    int64_t *a64 = acc;
+    int32_t wv[9];
+    memset(acc, 0, n * (l->eight_bit ? sizeof(int32_t) : sizeof(int64_t)));
+    if (l->k == 1 && l->eight_bit) {
+        uint32_t c = 0;
+        for (; c + 4 <= cn; c += 4) {
+            for (uint32_t j = 0; j < 4; j++)
+                wv[j] = weight_at(l, wbase + c + j);
+            const uint8_t *p = planes + (size_t)(c0 + c) * l->plane_stride + q0;
+            acc1x1x4_u8(a32, wv, p, p + l->plane_stride, p + 2 * l->plane_stride,
+                        p + 3 * l->plane_stride, n);
+        }
+        for (; c < cn; c++)
+            acc1x1_u8(a32, weight_at(l, wbase + c),
+                      planes + (size_t)(c0 + c) * l->plane_stride + q0, n);
+        return;
+    }
+    for (uint32_t c = 0; c < cn; c++) {
+        const uint8_t *p = planes + (size_t)(c0 + c) * l->plane_stride + q0;
+        if (l->k == 1) {
+            acc1x1_u16(a64, weight_at(l, wbase + c), p, n);
+            continue;
+        }
+        for (uint32_t t = 0; t < 9; t++)
+            wv[t] = weight_at(l, wbase + (size_t)c * 9 + t);
+        if (l->eight_bit)
+            acc3x3_u8(a32, wv, p, l->pw, n);
+        else
+            acc3x3_u16(a64, wv, p, l->pw, n);
+    }
+}
+
+/* SW of output channel o: the sum of its weights (pad taps included, spec 4.2). */
+static int64_t weight_sum(const kpu_conv_layer_t *l, uint32_t o)
+{
+    size_t count = (size_t)(l->depthwise ? 1u : l->ic) * l->k * l->k;
+    size_t base = (size_t)o * count;
+    int64_t sw = 0;
+    for (size_t i = 0; i < count; i++)
+        sw += weight_at(l, base + i);
+    return sw;
+}
+
+/* ---- batch norm + activation ---- */
+
+static inline const kpu_act_segment_t *find_segment(const kpu_conv_layer_t *l, int64_t b)
+{
+    int le = l->rounding == KPU_CONV_ROUND_CS; /* v0.1: x_start <= B */
+    if (l->act_sorted) {
+        /* the segments that qualify form a prefix: count them by bisection */
+        unsigned lo = 0, hi = KPU_ACT_SEGMENTS;
+        while (lo < hi) {
+            unsigned mid = (lo + hi) / 2;
+            int ok = le ? l->act[mid].x_start <= b : l->act[mid].x_start < b;
+            if (ok)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return &l->act[lo ? lo - 1 : 0];
+    }
+    for (int i = KPU_ACT_SEGMENTS - 1; i > 0; i--)
+        if (le ? l->act[i].x_start <= b : l->act[i].x_start < b)
+            return &l->act[i];
+    return &l->act[0];
+}
+
+typedef struct channel_consts {
+    int64_t c;        /* ((arg_w * SW) >> shr_w) + arg_add * g_ic */
+    int64_t norm_mul; /* 24-bit signed */
+    int64_t norm_add; /* 32-bit signed */
+    uint32_t norm_shift;
+} channel_consts_t;
+
+static void channel_consts(const kpu_conv_layer_t *l, uint32_t o, channel_consts_t *cc)
+{
+    uint64_t bn = read_u64le(l->bn + 8 * (size_t)o);
+    int64_t g_ic = l->depthwise ? 1 : (int64_t)l->ic;
+    cc->c = asr64((int64_t)l->arg_w * weight_sum(l, o), l->shr_w) + l->arg_add * g_ic;
+    cc->norm_mul = sign_extend(bits(bn, 0, 24), 24);
+    cc->norm_add = sign_extend(bits(bn, 24, 32), 32);
+    cc->norm_shift = (uint32_t)bits(bn, 56, 4);
+}
+
+/* ACC -> BN -> activation -> byte for rows [y0, y1) of channel o (tile starts at row y0). */
+static void finish_rows(const kpu_conv_layer_t *l, const channel_consts_t *cc, const void *acc,
+                        const int32_t *sx, uint32_t y0, uint32_t y1, uint8_t *act_plane)
+{
+    const int32_t *a32 = l->eight_bit ? acc : NULL;
+    const int64_t *a64 = l->eight_bit ? NULL : acc;
+    int cs = l->rounding == KPU_CONV_ROUND_CS;
+    for (uint32_t y = y0; y < y1; y++) {
+        size_t t = (size_t)(y - y0) * l->pw;      /* index in the tile */
+        const int32_t *sxr = sx + (size_t)y * l->pw;
+        uint8_t *out = act_plane + (size_t)y * l->iw;
+        for (uint32_t x = 0; x < l->iw; x++) {
+            int64_t s = a32 ? a32[t + x] : a64[t + x];
+            int64_t acc_v = s + asr64((int64_t)l->arg_x * sxr[x], l->shr_x) + cc->c;
+            acc_v = clamp64(acc_v, -ACC_LIMIT, ACC_LIMIT);
+            int64_t b = asr64(acc_v * cc->norm_mul, cc->norm_shift) + cc->norm_add;
+            b = clamp64(b, -B_LIMIT, B_LIMIT);
+            const kpu_act_segment_t *seg = find_segment(l, b);
+            int64_t v = (b - seg->x_start) * seg->y_mul; /* |.| < 2^56 */
+            int64_t yv = (cs ? kpu_round_carry_shift(v, seg->shift)
+                             : kpu_round_rne_buggy(v, seg->shift)) + seg->add;
+            out[x] = (uint8_t)clamp64(yv, 0, 255);
+        }
+    }
+}
+
+/* ---- output ---- */
+
+static void emit_channel(const kpu_conv_layer_t *l, uint32_t o, const uint8_t *pooled,
+                         uint8_t *ram, uint8_t *stream, size_t stream_size)
+{
+    uint8_t *base = ram + (size_t)l->dst_line * KPU_RAM_LINE_BYTES;
+    for (uint32_t y = 0; y < l->oh; y++)
+        memcpy(base + kpu_ram_layout_offset(&l->out_layout, o, y, 0),
+               pooled + (size_t)y * l->ow, l->ow);
+    if (stream == NULL)
+        return;
+    size_t plane = (size_t)l->ow * l->oh, start = (size_t)o * plane;
+    if (start < stream_size)
+        memcpy(stream + start, pooled, stream_size - start < plane ? stream_size - start : plane);
+}
+
+void kpu_conv_run(const kpu_conv_layer_t *l, uint8_t *ram, void *scratch, uint8_t *stream,
+                  size_t stream_size)
+{
+    scratch_map_t m;
+    map_scratch(l, scratch, &m);
+    unpack_input(l, ram, m.planes);
+    if (!l->depthwise) {
+        sum_planes(l, m.planes, 0, l->ic, m.csum);
+        box_sum(l, m.csum, m.sx);
+    }
+    for (uint32_t o = 0; o < l->oc; o++) {
+        channel_consts_t cc;
+        channel_consts(l, o, &cc);
+        if (l->depthwise) {
+            sum_planes(l, m.planes, o, 1, m.csum);
+            box_sum(l, m.csum, m.sx);
+        }
+        for (uint32_t y0 = 0; y0 < l->ih; y0 += l->tile_rows) {
+            uint32_t y1 = y0 + l->tile_rows < l->ih ? y0 + l->tile_rows : l->ih;
+            size_t n = ALIGN_UP((size_t)(y1 - y0) * l->pw, 16u);
+            acc_tile(l, m.planes, o, (size_t)y0 * l->pw, n, m.acc);
+            finish_rows(l, &cc, m.acc, m.sx, y0, y1, m.act);
+        }
+        const uint8_t *result = m.act;
+        if (l->pool_type != 0) {
+            kpu_pool_plane(l->pool_type, m.act, l->iw, l->ih, m.pooled);
+            result = m.pooled;
+        }
+        emit_channel(l, o, result, ram, stream, stream_size);
+    }
+    size_t total = (size_t)l->oc * l->oh * l->ow;
+    if (stream != NULL && stream_size > total)
+        memset(stream + total, 0, stream_size - total);
+}
