@@ -40,9 +40,9 @@ from maixkpu.isp.framing import (
     parse_request,
     slip_encode,
 )
+from maixkpu.isp.stage2 import KFLASH_ISP_PROG_SHA256
 from maixkpu.vboard.flash import SECTOR_SIZE, FlashImage
 
-KFLASH_ISP_PROG_SHA256 = "757776d0055048262ef92bd04a9f8cbad13647ec4f5c1f59494489a88d571129"
 DEFAULT_BAUDRATE = 115200
 SRAM_BASE = 0x80000000
 SRAM_UNCACHED_BASE = 0x40000000
