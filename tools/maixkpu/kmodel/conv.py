@@ -49,7 +49,7 @@ def conv_blocks(body_offset: int, arg: LayerArg, eight_bit: bool) -> ConvBlocks:
     return ConvBlocks(body_offset, arg_off, w_off, bn_off, act_off, act_off + ACT_TABLE_BYTES)
 
 
-@dataclass
+@dataclass(eq=False)
 class K210Conv(Layer):
     """A K210_CONV body: the stored layer argument plus its weight, BN and activation tables."""
 
@@ -60,6 +60,14 @@ class K210Conv(Layer):
     act: ActTable
     flags: int = 0
     main_mem_out_address: int = 0
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, K210Conv):
+            return NotImplemented
+        return (self.arg, self.bn, self.act, self.flags, self.main_mem_out_address) == (
+            other.arg, other.bn, other.act, other.flags, other.main_mem_out_address,
+        ) and np.array_equal(np.asarray(self.weights).reshape(-1),
+                             np.asarray(other.weights).reshape(-1))
 
     def content(self, body_offset: int, eight_bit: bool) -> bytes:
         blocks = conv_blocks(body_offset, self.arg, eight_bit)

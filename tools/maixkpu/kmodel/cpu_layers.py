@@ -233,7 +233,7 @@ class QuantizedConcat(Concat):
     TYPE: ClassVar[int] = 17
 
 
-@dataclass
+@dataclass(eq=False)
 class FullyConnected(CpuLayer):
     """f32 y = W·x + b, then act (0 linear, 1 relu, 2 relu6); weights: out x in channels."""
 
@@ -248,6 +248,11 @@ class FullyConnected(CpuLayer):
                                 metadata={"tail": True})
     bias: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32),
                              metadata={"tail": True})
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, FullyConnected):
+            return NotImplemented
+        return self.content(0, True) == other.content(0, True)
 
     def _tail(self) -> bytes:
         w = np.asarray(self.weights, dtype="<f4").reshape(-1)
