@@ -138,10 +138,10 @@ def _firmware_check(entry: Entry) -> str | None:
         payload, error = bootimage.unwrap(entry.flash_bytes())
         if error:
             return error
-        return f"ok: flags 0x{bootimage.DEFAULT_FLAGS:02x}, {len(payload or b'')} bytes + SHA-256"
+        return f"boot header ok, {len(payload or b'')} B"
     if entry.address == 0:
         payload, error = bootimage.unwrap(entry.data)
-        return f"ok: raw boot image of {len(payload or b'')} bytes" if payload else \
+        return f"raw boot image ok, {len(payload or b'')} B" if payload else \
             f"not bootable: {error}"
     return None
 

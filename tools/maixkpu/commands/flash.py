@@ -1,0 +1,99 @@
+"""`maixkpu flash PKG.kfpkg|FIRMWARE.bin --port URL`: write a K210 board's flash over ISP."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from maixkpu.isp import bootimage
+from maixkpu.isp.reset import BOARD_NAMES
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class InputError(Exception):
+    pass
+
+
+def load_regions(path: Path, force: bool, flash_size: int) -> list[tuple[int, bytes]]:
+    """(address, bytes) to write: a kfpkg's entries, or a .bin as the bootable image at 0."""
+    from maixkpu.kfpkg import KfpkgError, read_kfpkg
+    from maixkpu.kfpkg_check import ERROR, verify
+
+    try:
+        head = path.read_bytes()[:4]
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if head.startswith(b"\x7fELF"):
+        raise InputError(f"{path} is an ELF file; flash the .bin made from it")
+    if not head.startswith(b"PK"):
+        return [(0, bootimage.wrap(path.read_bytes()))]
+    try:
+        pkg = read_kfpkg(path)
+    except KfpkgError as exc:
+        raise InputError(str(exc)) from exc
+    errors = [p for p in verify(pkg, flash_size) if p.severity == ERROR]
+    if errors and not force:
+        lines = "\n  ".join(p.message for p in errors)
+        raise InputError(f"{path} has problems (use --force to flash anyway):\n  {lines}")
+    return pkg.regions()
+
+
+def cmd_flash(args: argparse.Namespace) -> int:
+    from maixkpu.isp.flasher import Flasher, FlashError, FlashOptions, open_port
+    from maixkpu.isp.progress import FlashProgress
+    from maixkpu.isp.stage2 import Stage2Error
+
+    if not args.port:
+        print("maixkpu flash: --port is required (a device such as /dev/ttyUSB0, or a pyserial "
+              "URL such as rfc2217://127.0.0.1:4000)", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        regions = load_regions(Path(args.file), args.force, args.flash_size)
+    except InputError as exc:
+        print(f"maixkpu flash: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    options = FlashOptions(board=args.board, baudrate=args.baud, verify=not args.no_verify,
+                           require_verify=args.require_verify,
+                           skip_unchanged=not args.rewrite_all, retries=args.retries,
+                           timeout=args.timeout, slow=args.slow, reboot=not args.no_reboot)
+    progress = FlashProgress(quiet=args.quiet)
+    try:
+        port = open_port(args.port)
+        try:
+            with progress:
+                report = Flasher(port, options, progress).run(regions)
+        finally:
+            port.close()
+    except (FlashError, Stage2Error) as exc:
+        print(f"maixkpu flash: FAILED: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    progress.summary(report.summary())
+    if report.verified is None and not args.no_verify and not args.quiet:
+        print("maixkpu flash: warning: written but not read back (real K210 boards with "
+              "kflash's stage-2 cannot be verified)", file=sys.stderr)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("flash", help="write a .kfpkg or firmware .bin to a K210 board over ISP",
+                       description=__doc__)
+    p.add_argument("file", metavar="PKG.kfpkg|FIRMWARE.bin")
+    p.add_argument("--port", "-p", help="serial device or pyserial URL (rfc2217://, socket://)")
+    p.add_argument("--board", "-B", choices=BOARD_NAMES + ("none",), default="auto",
+                   help="reset wiring (default auto; none: no DTR/RTS reset)")
+    p.add_argument("--baud", "-b", type=int, default=115200, help="stage-2 baud rate")
+    p.add_argument("--quiet", "-q", action="store_true", help="only the summary line")
+    p.add_argument("--no-verify", action="store_true", help="do not hash-check written data")
+    p.add_argument("--require-verify", action="store_true",
+                   help="fail unless the board can verify (only virtual boards can)")
+    p.add_argument("--rewrite-all", action="store_true",
+                   help="write every chunk even if the board already holds it")
+    p.add_argument("--slow", "-S", action="store_true", help="keep the boot ROM at 115200")
+    p.add_argument("--no-reboot", action="store_true", help="stay in the ISP afterwards")
+    p.add_argument("--force", action="store_true", help="flash a kfpkg despite verify errors")
+    p.add_argument("--retries", type=int, default=8, help="resends per request (default 8)")
+    p.add_argument("--timeout", type=float, default=3.0, help="reply timeout in s (default 3)")
+    p.add_argument("--flash-size", type=lambda s: int(s, 0), default=16 * 1024 * 1024)
+    p.set_defaults(func=cmd_flash)
