@@ -129,12 +129,15 @@ static uint32_t pool_stride(uint8_t pool_type)
     return pool_type < 10 ? strides[pool_type] : 0;
 }
 
-/* Section 5: KPU RAM lines of a W x H x C map. */
+/* Section 5: channels per line group and lines per row for a map of width w. */
+static uint32_t layout_groups(uint32_t w) { return w <= 16 ? 4 : (w <= 32 ? 2 : 1); }
+static uint32_t layout_row_len(uint32_t w) { return w <= 32 ? 1 : (w + 63) / 64; }
+
+/* KPU RAM lines of a W x H x C map. */
 static uint64_t map_lines(uint32_t w, uint32_t h, uint32_t c)
 {
-    uint32_t groups = w <= 16 ? 4 : (w <= 32 ? 2 : 1);
-    uint64_t row_len = w <= 32 ? 1 : (w + 63) / 64;
-    return row_len * h * ((c + groups - 1) / groups);
+    uint32_t groups = layout_groups(w);
+    return (uint64_t)layout_row_len(w) * h * ((c + groups - 1) / groups);
 }
 
 kpu_status_t kpu_layer_arg_validate(const kpu_layer_arg_t *a, int eight_bit, size_t weights_size,
@@ -160,6 +163,26 @@ kpu_status_t kpu_layer_arg_validate(const kpu_layer_arg_t *a, int eight_bit, siz
                             "layer %ld: output %lux%lu is not the %lux%lu input after pool type %u",
                             (long)layer, (unsigned long)ow, (unsigned long)oh,
                             (unsigned long)iw, (unsigned long)ih, (unsigned)a->pool_type);
+    /* the registers must describe the section-5 layout the software KPU derives from widths */
+    uint32_t ig = layout_groups(iw), og = layout_groups(ow);
+    uint32_t irl = layout_row_len(iw), orl = layout_row_len(ow);
+    if (a->coef_group != ig || a->row_switch_addr != irl || a->channel_switch_addr != irl * ih)
+        return kpu_diag_set(diag, KPU_ERR_FORMAT, layer,
+                            "layer %ld: input layout registers (coef_group %lu, row_switch_addr "
+                            "%lu, channel_switch_addr %lu) do not match width %lu (%lu, %lu, %lu)",
+                            (long)layer, (unsigned long)a->coef_group,
+                            (unsigned long)a->row_switch_addr,
+                            (unsigned long)a->channel_switch_addr, (unsigned long)iw,
+                            (unsigned long)ig, (unsigned long)irl, (unsigned long)(irl * ih));
+    if (a->wb_group != og || a->wb_row_switch_addr != orl ||
+        a->wb_channel_switch_addr != orl * oh)
+        return kpu_diag_set(diag, KPU_ERR_FORMAT, layer,
+                            "layer %ld: output layout registers (wb_group %lu, wb_row_switch_addr "
+                            "%lu, wb_channel_switch_addr %lu) do not match width %lu (%lu, %lu, "
+                            "%lu)", (long)layer, (unsigned long)a->wb_group,
+                            (unsigned long)a->wb_row_switch_addr,
+                            (unsigned long)a->wb_channel_switch_addr, (unsigned long)ow,
+                            (unsigned long)og, (unsigned long)orl, (unsigned long)(orl * oh));
     uint64_t in_end = (uint64_t)a->image_src_addr + map_lines(iw, ih, ic);
     if (in_end > KPU_RAM_LINES)
         return kpu_diag_set(diag, KPU_ERR_BOUNDS, layer,

@@ -1,0 +1,76 @@
+/* Internals shared by the kmodel loader and its containers. Each container version (V3 now;
+ * V4 and V5 later) is one kpu_container_t: the version-independent code in kmodel_load.c
+ * detects the version, checks arguments and dispatches through this table. */
+#ifndef KMODEL_INTERNAL_H
+#define KMODEL_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include "kmodel.h"
+
+typedef struct kpu_container {
+    uint32_t version;
+    /* Checks the whole file before anything runs; allocates nothing. `swapped`: the file is a
+     * word-swapped ("big-endian") copy and must be read through kpu_rd32 with swap set. */
+    kpu_status_t (*validate)(const uint8_t *data, size_t size, int swapped, kpu_diag_t *diag);
+    /* Builds m->state and main memory for an already validated file in host order (m->data). */
+    kpu_status_t (*open)(kpu_model_t *m, kpu_diag_t *diag);
+    /* Releases what open allocated (also after a failed open). */
+    void (*close)(kpu_model_t *m);
+    uint32_t (*layer_count)(const kpu_model_t *m);
+    uint32_t (*output_count)(const kpu_model_t *m);
+    kpu_status_t (*input_info)(const kpu_model_t *m, kpu_tensor_info_t *info, kpu_diag_t *diag);
+    /* last_layer is already resolved and < layer_count. */
+    kpu_status_t (*run)(kpu_model_t *m, const kpu_backend_t *backend, const void *input,
+                        size_t input_size, uint32_t last_layer, kpu_diag_t *diag);
+    /* i < output_count. */
+    kpu_status_t (*output)(const kpu_model_t *m, uint32_t i, const uint8_t **data, size_t *size,
+                           kpu_dtype_t *dtype, kpu_diag_t *diag);
+    /* layer < layer_count for the three below. */
+    kpu_status_t (*layer_info)(const kpu_model_t *m, uint32_t layer, kpu_layer_info_t *info,
+                               kpu_diag_t *diag);
+    kpu_status_t (*layer_output_info)(const kpu_model_t *m, uint32_t layer,
+                                      kpu_tensor_info_t *info, kpu_diag_t *diag);
+    kpu_status_t (*read_layer_output)(const kpu_model_t *m, const kpu_backend_t *backend,
+                                      uint32_t layer, int32_t channel, void *dst, size_t dst_size,
+                                      size_t *copied, kpu_diag_t *diag);
+} kpu_container_t;
+
+/* The V3 container (kmodel_v3.c). V4/V5 containers are added next to it in kmodel_load.c. */
+extern const kpu_container_t kpu_container_v3;
+
+struct kpu_model {
+    const kpu_container_t *container;
+    kpu_allocator_t alloc;
+    const uint8_t *data;      /* the file in host (little-endian) word order */
+    size_t size;
+    uint8_t *copy;            /* owned copy of the file (KPU_LOAD_COPY or conversion), or NULL */
+    uint8_t *main_mem;        /* main memory (8-byte rounded, zeroed at load) */
+    size_t main_size;         /* bytes of main_mem */
+    size_t held;              /* bytes allocated for this model, struct included */
+    int32_t last_run;         /* last layer of the previous successful run, or -1 */
+    void *state;              /* container-specific */
+};
+
+/* Allocation through the model's allocator, counted in m->held. */
+void *kpu_model_alloc(kpu_model_t *m, size_t size, size_t align);
+void kpu_model_release(kpu_model_t *m, void *ptr, size_t size);
+
+/* Little-endian reads that never assume alignment; swap reads a word-swapped file. */
+static inline uint32_t kpu_rd32(const uint8_t *p, int swap)
+{
+    if (swap)
+        return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+    return ((uint32_t)p[3] << 24) | ((uint32_t)p[2] << 16) | ((uint32_t)p[1] << 8) | p[0];
+}
+
+static inline float kpu_rdf32(const uint8_t *p, int swap)
+{
+    uint32_t u = kpu_rd32(p, swap);
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+#endif
