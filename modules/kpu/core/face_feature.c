@@ -49,12 +49,10 @@ kpu_status_t kpu_face_compare(const int8_t *a, size_t na, const int8_t *b, size_
         sa += (uint64_t)(x * x);
         sb += (uint64_t)(y * y);
     }
-    double norms;
-    if (sb == 0 || sa <= UINT64_MAX / sb)
-        norms = (double)(sa * sb);
-    else
-        norms = (double)sa * (double)sb;
-    const float half_dot = 0.5f * (float)dot;
+    /* sa and sb are exact in double (< 2^53), so their double product is the exactly rounded
+     * integer product: MaixPy's (double)(na * nb), without its 64-bit overflow on long input */
+    const double norms = (double)sa * (double)sb;
+    const float half_dot = 0.5f * (float)dot; /* (float)dot rounds above 2^24, as MaixPy */
     *score = (float)(((double)half_dot / sqrt(norms) + 0.5) * 100.0);
     return KPU_OK;
 }

@@ -26,8 +26,9 @@ kpu_status_t kpu_face_encode(const float *features, size_t n, uint32_t flags, in
  * 64-bit integer dot product and squared norms, then
  * (float)(((double)(0.5f * (float)dot) / sqrt((double)(na * nb)) + 0.5) * 100.0).
  * An all-zero vector gives 0 / 0 = NaN, as in MaixPy (kept: a caller can test for it, and any
- * number would claim a similarity that was never measured). If na * nb does not fit in 64 bits
- * (only for lengths above 2^18) it is formed in double. Different lengths:
+ * number would claim a similarity that was never measured). na * nb is formed in double (the
+ * same value while it fits in 64 bits, i.e. below 2^18 elements; MaixPy would overflow beyond
+ * that). Different lengths:
  * KPU_ERR_ARGUMENT ("compare feature must in same dim"). No length limit otherwise. */
 kpu_status_t kpu_face_compare(const int8_t *a, size_t na, const int8_t *b, size_t nb,
                               float *score, kpu_diag_t *diag);
