@@ -10,6 +10,7 @@ from maixkpu.kmodel import (
     FullyConnected,
     K210Conv,
     KpuConv,
+    describe,
     read_v3,
     write_v3,
 )
@@ -78,3 +79,15 @@ def test_iris_fully_connected_layers() -> None:
     assert (fc1.in_address, fc1.out_address, fc1.out_channels, fc1.act) == (16, 0, 3, 0)
     assert fc0.weights.shape == (10, 4) and fc1.bias.shape == (3,)
     assert (m.body_offsets[0], m.body_sizes[0], m.main_mem_usage) == (52, 228, 56)
+
+
+def test_describe_lists_every_layer() -> None:
+    text = describe(read_v3(shared_model(V3_MODELS[2]).read_bytes()))
+    lines = text.splitlines()
+    assert lines[0] == "kmodel V3 flags=1 arch=0 layers=11 max_start=32628 main_mem=14112"
+    assert lines[1] == "output 0: main[14032] 40 bytes"
+    assert [line.split()[1] for line in lines[2:]] == [
+        "K210_CONV", "K210_CONV", "DEQUANTIZE", "TENSORFLOW_FLATTEN", "FULLY_CONNECTED",
+        "QUANTIZE", "K210_ADD_PADDING", "K210_CONV", "K210_REMOVE_PADDING", "DEQUANTIZE",
+        "SOFTMAX"]
+    assert "1x28x28 -> 16x14x14 k3 pool1 ram 32740->32684" in lines[2]

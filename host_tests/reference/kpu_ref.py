@@ -219,9 +219,8 @@ def pool(y: np.ndarray, pool_type: int) -> np.ndarray:
     raise ValueError(f"pool_type {pool_type} is not 0..9")
 
 
-def compute_layer(x: np.ndarray, arg: bytes, weights: bytes, bn: bytes, act: bytes,
-                  eight_bit: bool = True, rounding: str = "v02") -> np.ndarray:
-    """The compact (OC, OH, OW) uint8 result of one layer on an (IC, IH, IW) input."""
+def accumulate(x: np.ndarray, arg: bytes, weights: bytes, eight_bit: bool = True) -> np.ndarray:
+    """ACC of spec 4.2 for every output channel and input position: (OC, IH, IW) int64."""
     a = decode_arg(arg)
     g = geometry(a)
     if x.shape != (g.ic, g.in_h, g.in_w):
@@ -232,10 +231,22 @@ def compute_layer(x: np.ndarray, arg: bytes, weights: bytes, bn: bytes, act: byt
     w = np.frombuffer(bytes(weights), dtype=dtype, count=g.weight_count)
     s, sx, sw = convolve(x, w, g, a["pad_value"])
     g_ic = 1 if g.depthwise else g.ic
-    accum = (s + ((a["arg_x"] * sx) >> a["shr_x"]) + ((a["arg_w"] * sw) >> a["shr_w"])
-             + a["arg_add"] * g_ic)
-    mul, shift, add = decode_bn(bn, g.oc)
-    b = ((accum * mul[:, None, None]) >> shift[:, None, None]) + add[:, None, None]
+    return (s + ((a["arg_x"] * sx) >> a["shr_x"]) + ((a["arg_w"] * sw) >> a["shr_w"])
+            + a["arg_add"] * g_ic)
+
+
+def batch_norm(accum: np.ndarray, bn: bytes) -> np.ndarray:
+    """B of spec 4.3 (flooring shift, no rounding)."""
+    mul, shift, add = decode_bn(bn, accum.shape[0])
+    return ((accum * mul[:, None, None]) >> shift[:, None, None]) + add[:, None, None]
+
+
+def compute_layer(x: np.ndarray, arg: bytes, weights: bytes, bn: bytes, act: bytes,
+                  eight_bit: bool = True, rounding: str = "v02") -> np.ndarray:
+    """The compact (OC, OH, OW) uint8 result of one layer on an (IC, IH, IW) input."""
+    a = decode_arg(arg)
+    g = geometry(a)
+    b = batch_norm(accumulate(x, arg, weights, eight_bit), bn)
     out = pool(activation(b, act, rounding), a["pool_type"])
     if out.shape != (g.oc, g.out_h, g.out_w):
         raise ValueError(f"pooled size {out.shape} differs from the argument's output size")
