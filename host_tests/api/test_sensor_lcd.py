@@ -276,3 +276,49 @@ def test_clear_rotation_and_draw_string(tmp_path):
     assert colours == {(255, 255, 255), (0, 0, 255)}
     with pytest.raises(ValueError, match=r"^arg error$"):
         lcd.fill_rectangle(300, 0, 40, 10, lcd.GREEN)
+
+
+# ----- virtual-board hooks ----------------------------------------------------------------------
+
+
+class FakeFs:
+    def __init__(self, root):
+        self.root = root
+
+    def host_path(self, path: str):
+        assert path.startswith("/sd/")
+        return self.root / path[len("/sd/") :]
+
+
+class FakeBoard:
+    def __init__(self, root, camera_dir=None, lcd_out_dir=None):
+        self.fs = FakeFs(root)
+        self.camera_dir = camera_dir
+        self.lcd_out_dir = lcd_out_dir
+
+
+def test_board_hooks_resolve_paths_and_bind_folders(tmp_path):
+    cam = tmp_path / "cam"
+    cam.mkdir()
+    solid(cam / "f.png", (0, 255, 0))
+    board = FakeBoard(tmp_path, camera_dir=cam, lcd_out_dir=tmp_path / "lcd")
+    board_image = image.board_module(board)
+    board_sensor = sensor.board_module(board)
+    board_lcd = lcd.board_module(board)
+    board_sensor.reset()
+    board_sensor.set_pixformat(sensor.RGB565)
+    board_sensor.set_framesize(sensor.QQVGA)
+    frame = board_sensor.snapshot()
+    assert isinstance(frame, board_image.Image) and frame.get_pixel(0, 0) == (0, 255, 0)
+    frame.save("/sd/frame.bmp")
+    small = frame.resize(8, 8)
+    small.save("/sd/small.bmp")
+    assert (tmp_path / "frame.bmp").is_file() and (tmp_path / "small.bmp").is_file()
+    assert board_image.Image("/sd/small.bmp").width() == 8
+    assert image.board_module(board).Image is board_image.Image
+    board_lcd.init()
+    board_lcd.display(frame)
+    assert (tmp_path / "lcd" / "lcd_last.png").is_file()
+    # Host code in the same process still uses host paths.
+    image.Image(size=(2, 2)).save(str(tmp_path / "host.bmp"))
+    assert (tmp_path / "host.bmp").is_file()

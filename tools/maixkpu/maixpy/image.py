@@ -11,14 +11,13 @@ Host additions (not in MaixPy): ``Image.from_gray_bytes``, ``Image.from_rgb888``
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Sequence
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 
-from .imaging import codec, draw, transform
+from .imaging import board, codec, draw, transform
 from .imaging.args import clip_roi, option, take_ints
 from .imaging.tables import (
     BPP_BAYER,
@@ -46,26 +45,6 @@ _FORMATS = {BPP_BAYER: 1, BPP_RGB565: 2, BPP_GRAYSCALE: 4}
 _TYPE_NAMES = {BPP_BINARY: "binary", BPP_GRAYSCALE: "grayscale", BPP_RGB565: "rgb565"}
 
 
-_path_resolver: Callable[[str], str] | None = None
-
-
-def set_path_resolver(resolver: Callable[[str], str] | None) -> None:
-    """Host: map script paths (``/sd/x.bmp``) to host files; None uses them as they are."""
-    global _path_resolver
-    _path_resolver = resolver
-
-
-def _host_path(path: Any) -> str:
-    text = os.fspath(path)
-    return _path_resolver(text) if _path_resolver is not None else text
-
-
-def board_module(ctx: Any) -> ModuleType:
-    """Virtual-board hook: resolve file paths through the board's file system."""
-    set_path_resolver(lambda path: str(ctx.fs.host_path(path)))
-    return sys.modules[__name__]
-
-
 def _image_arg(value: Any) -> Image:
     """MaixPy's ``py_helper_arg_to_image`` check (the target type prints as ``type``, spec 6)."""
     if not isinstance(value, Image):
@@ -83,6 +62,8 @@ class Image:
     """
 
     pix_ai: np.ndarray | None
+    # Maps script paths to host paths; a virtual board's subclass sets it (board_image_class).
+    path_resolver: ClassVar[Callable[[str], str] | None] = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         copy_to_fb = kwargs.pop("copy_to_fb", False)
@@ -104,7 +85,7 @@ class Image:
             data = bytes(source.encode("latin-1") if isinstance(source, str) else source)
             decoded = codec.load_bytes(data)
         elif isinstance(source, (str, os.PathLike)):
-            decoded = codec.load_path(_host_path(source))
+            decoded = codec.load_path(self._host_path(source))
         elif hasattr(source, "read"):
             decoded = codec.load_file_object(source)
         else:
@@ -113,6 +94,11 @@ class Image:
         self.pix_ai = None
 
     # ----- construction helpers (host side) -------------------------------------------------
+
+    def _host_path(self, path: Any) -> str:
+        text = os.fspath(path)
+        resolver = type(self).path_resolver
+        return resolver(text) if resolver is not None else text
 
     def _set(self, w: int, h: int, bpp: int, buf: np.ndarray) -> None:
         self._w, self._h, self._bpp, self._buf = w, h, bpp, buf
@@ -333,25 +319,28 @@ class Image:
         if self._bpp == BPP_GRAYSCALE:
             if not copy:
                 return self
-            return Image._make(
+            return type(self)._make(
                 self._w, self._h, BPP_GRAYSCALE, self._buf[:n].copy(), np.zeros(3 * n, np.uint8)
             )
         gray = raw_to_gray(self._pixels()).reshape(-1)
         if copy:
-            return Image._make(self._w, self._h, BPP_GRAYSCALE, gray, np.zeros(3 * n, np.uint8))
+            zeros = np.zeros(3 * n, np.uint8)
+            return type(self)._make(self._w, self._h, BPP_GRAYSCALE, gray, zeros)
         self._buf[:n] = gray
         self._bpp = BPP_GRAYSCALE
-        return Image._make(self._w, self._h, BPP_GRAYSCALE, self._buf, self.pix_ai)
+        return type(self)._make(self._w, self._h, BPP_GRAYSCALE, self._buf, self.pix_ai)
 
     def to_rgb565(self, copy: bool = False) -> Image:
         """Gray -> RGB565 (R8 = G8 = B8 = g, rounded); only with ``copy=True`` for gray."""
         if self._bpp == BPP_RGB565:
-            return Image._make(self._w, self._h, BPP_RGB565, self._buf.copy()) if copy else self
+            if not copy:
+                return self
+            return type(self)._make(self._w, self._h, BPP_RGB565, self._buf.copy())
         if self._bpp != BPP_GRAYSCALE:
             raise OSError(_FORMAT_NOT_SUPPORTED)
         if not copy:
             raise OSError("Can't convert to rgb565 in place!")
-        return Image.from_raw(self._w, self._h, gray_to_raw(self._pixels()))
+        return type(self).from_raw(self._w, self._h, gray_to_raw(self._pixels()))
 
     def _invert(self) -> Image:
         """Bitwise NOT of every byte (gray) or word (RGB565), in place."""
@@ -373,10 +362,10 @@ class Image:
         w, h = int(w), int(h)
         if self._bpp == BPP_GRAYSCALE:
             out = transform.resize_gray(self._buf, self._w, self._h, w, h)
-            return Image._make(w, h, BPP_GRAYSCALE, out.reshape(-1))
+            return type(self)._make(w, h, BPP_GRAYSCALE, out.reshape(-1))
         if self._bpp == BPP_RGB565:
             words = transform.resize_rgb565(self._pixels(), w, h)
-            return Image.from_raw(w, h, words)
+            return type(self).from_raw(w, h, words)
         print("only support grayscale, 565 zoom out now")
         return None
 
@@ -395,7 +384,7 @@ class Image:
         xb, yb = min(x + w, self._w), min(y + h, self._h)
         if xa < xb and ya < yb:
             out[ya - y : yb - y, xa - x : xb - x] = src[ya:yb, xa:xb]
-        return Image._make(w, h, self._bpp, out.reshape(-1).view(np.uint8).copy())
+        return type(self)._make(w, h, self._bpp, out.reshape(-1).view(np.uint8).copy())
 
     def _scaled(
         self, roi: Sequence[int] | None, x_scale: float, y_scale: float
@@ -425,7 +414,7 @@ class Image:
         x_scale = float(option(list(args), kwargs, 1, "x_scale", 1.0))
         y_scale = float(option(list(args), kwargs, 2, "y_scale", 1.0))
         ow, oh, buf = self._scaled(roi, x_scale, y_scale)
-        return Image._make(ow, oh, self._bpp, buf)
+        return type(self)._make(ow, oh, self._bpp, buf)
 
     def crop(self, *args: Any, **kwargs: Any) -> Image:
         """``crop(roi, x_scale, y_scale, copy=False)``: in place by default, ``copy=True`` for a
@@ -439,7 +428,7 @@ class Image:
             target._set(ow, oh, self._bpp, buf)
             return target
         if target:
-            return Image._make(ow, oh, self._bpp, buf)
+            return type(self)._make(ow, oh, self._bpp, buf)
         self._set(ow, oh, self._bpp, buf)
         return self
 
@@ -576,6 +565,12 @@ class Image:
         roi = option(list(args), kwargs, 0, "roi", None)
         quality = option(list(args), kwargs, 1, "quality", 50)
         x, y, w, h = clip_roi(roi, self._w, self._h)
-        codec.save(pixels[y : y + h, x : x + w], self._bpp, _host_path(path), quality)
+        codec.save(pixels[y : y + h, x : x + w], self._bpp, self._host_path(path), quality)
         return self
 
+
+
+
+def board_module(ctx: Any) -> ModuleType:
+    """Virtual-board hook: an ``image`` module whose ``Image`` resolves board paths."""
+    return board.image_module(ctx, Image, __doc__ or "")

@@ -124,10 +124,13 @@ def _publish() -> None:
     if out is None:
         return
     pil = PILImage.fromarray(panel_rgb888(), mode="RGB")
-    pil.save(out / "lcd_last.png")
+    # Written aside then renamed, so a viewer never reads half a file; level 1 keeps it fast.
+    partial = out / "lcd_last.png.part"
+    pil.save(partial, "PNG", compress_level=1)
+    os.replace(partial, out / "lcd_last.png")
     # A kept frame is rewritten by the drawing that follows its display (text, boxes).
     if _panel.every > 0 and _panel.displayed > 0 and (_panel.displayed - 1) % _panel.every == 0:
-        pil.save(out / f"lcd_{_panel.displayed:05d}.png")
+        pil.save(out / f"lcd_{_panel.displayed:05d}.png", "PNG", compress_level=1)
 
 
 def _panel_value(color: Any) -> int:

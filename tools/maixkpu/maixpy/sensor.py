@@ -36,6 +36,7 @@ import numpy as np
 from PIL import Image as PILImage
 
 from .image import Image
+from .imaging import board
 from .imaging.tables import (
     BPP_GRAYSCALE,
     BPP_RGB565,
@@ -88,6 +89,7 @@ class _State:
         self.window_mode = "top_left"
         self.ai_source = "rgb888"
         self.decoded: dict[Path, np.ndarray] = {}
+        self.image_class: type[Image] = Image
 
 
 _state = _State()
@@ -138,6 +140,7 @@ def host_reset() -> None:
 def board_module(ctx: Any) -> ModuleType:
     """Virtual-board hook: a fresh camera whose frames come from the board's camera folder."""
     host_reset()
+    _state.image_class = board.image_class(ctx, Image)
     if ctx.camera_dir is not None:
         configure_source(ctx.camera_dir)
     return sys.modules[__name__]
@@ -335,7 +338,7 @@ def snapshot(**_kwargs: Any) -> Image:
         pixels[:] = luma
         ai[n : 2 * n] = luma  # what the DVP puts in the other planes is unknown (spec 9.1)
         ai[2 * n :] = luma
-        img = Image._make(w, h, BPP_GRAYSCALE, pixels, ai[:n])
+        img = _state.image_class._make(w, h, BPP_GRAYSCALE, pixels, ai[:n])
     else:
         raw = rgb888_to_raw(frame).astype("<u2").reshape(-1)
         pixels[:] = raw.view(np.uint8)
@@ -345,7 +348,7 @@ def snapshot(**_kwargs: Any) -> Image:
             r5, g6, b5 = split_raw(raw)
             planes = np.concatenate([RB528[r5], G628[g6], RB528[b5]])
         ai[:] = planes
-        img = Image._make(w, h, BPP_RGB565, pixels, ai)
+        img = _state.image_class._make(w, h, BPP_RGB565, pixels, ai)
     _state.last = img
     return img
 
