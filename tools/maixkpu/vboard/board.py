@@ -33,6 +33,7 @@ from maixkpu.vboard.transport_rfc2217 import Rfc2217Server
 
 RESET, ISP, APP, BOOT_ERROR, HUNG, OFF = "reset", "isp", "app", "boot_error", "hung", "off"
 DEFAULT_BAUD = 115200
+RESET_SETTLE = 0.2  # seconds RESET must stay released before the chip runs (RC on the pin)
 # what the K210 ROM prints when flash offset 0 holds no valid image (spec §5)
 ROM_BOOT_FAILED = (b"interesting, something's wrong, boot failed with exit code 233, "
                    b"go to find your vendor.\r\n")
@@ -48,6 +49,12 @@ class VirtualBoard:
     `sd_dir` adds /sd. `rfc2217_port`: 0 picks a free port, None serves no RFC 2217.
     `boot_pin_low`: BOOT strapped low at power-on, so the ROM's ISP starts (a pty cannot move
     the pins). `modules` updates the import map (None values remove modules).
+
+    `reset_settle` models the RC on the RESET pin: the chip leaves reset (and samples BOOT)
+    only when RESET stayed released that long, or when the next byte arrives, whichever comes
+    first. A shorter pulse is absorbed. This matters because RFC 2217 moves DTR and RTS one at a
+    time ~50 ms apart, so kflash's step "RTS on, DTR off" passes through a state that releases
+    RESET with BOOT high on a cross-coupled board; on hardware that glitch lasts microseconds.
     """
 
     def __init__(self, flash: FlashImage | PathLike | None = None, *,
@@ -59,7 +66,7 @@ class VirtualBoard:
                  isp_faults: IspFaults | None = None,
                  modules: Mapping[str, ModuleFactory | None] | None = None,
                  raw_paste: bool = True, boot_pin_low: bool = False,
-                 host: str = "127.0.0.1") -> None:
+                 reset_settle: float = RESET_SETTLE, host: str = "127.0.0.1") -> None:
         self.profile = profile if isinstance(profile, BoardProfile) else get_profile(profile)
         self._flash_arg = flash
         self._rfc2217_port = rfc2217_port
@@ -81,7 +88,10 @@ class VirtualBoard:
         self.state = OFF
         self.events: list[tuple[Any, ...]] = []  # ("lines", dtr, rts), ("boot", state), ...
         self.dtr = self.rts = False
-        self._in_reset = False
+        self.reset_settle = reset_settle
+        self._in_reset = False  # RESET pin held low
+        self._release_token = 0  # identifies the pending release (RESET up, chip not yet out)
+        self._release_pending = False
         self._boot_pin_low = boot_pin_low
         self.baudrate = DEFAULT_BAUD  # the board's UART
         self.host_baud: int | None = None  # what the RFC 2217 client set
@@ -221,8 +231,28 @@ class VirtualBoard:
             reset_low, boot_low = self.profile.pins(dtr, rts)
             self._boot_pin_low = boot_low
             if reset_low and not self._in_reset:
-                self._enter_reset()
+                self._in_reset = True
+                if self._release_pending:
+                    self._release_pending = False  # a glitch shorter than the RC: no boot
+                else:
+                    self._enter_reset()
             elif not reset_low and self._in_reset:
+                self._in_reset = False
+                self._release_reset()
+
+    def _release_reset(self) -> None:
+        if self.reset_settle <= 0:
+            self._leave_reset()
+            return
+        self._release_token += 1
+        self._release_pending = True
+        timer = threading.Timer(self.reset_settle, self._settled, args=(self._release_token,))
+        timer.daemon = True
+        timer.start()
+
+    def _settled(self, token: int) -> None:
+        with self._lock:
+            if self._release_pending and token == self._release_token and self.state != OFF:
                 self._leave_reset()
 
     def press_reset(self, boot_low: bool | None = None) -> None:
@@ -237,13 +267,13 @@ class VirtualBoard:
 
     def _enter_reset(self) -> None:
         self._stop_app()
-        self._in_reset = True
+        self._release_pending = False
         self.state = RESET
         self.baudrate = DEFAULT_BAUD
         self._event("reset")
 
     def _leave_reset(self) -> None:
-        self._in_reset = False
+        self._release_pending = False
         if self._boot_pin_low:
             assert self.isp is not None
             self.isp.reset()
@@ -319,6 +349,8 @@ class VirtualBoard:
     def _from_line(self, data: bytes) -> None:
         """Host bytes after line faults and pacing; fault counters cut them where they act."""
         with self._lock:
+            if self._release_pending:
+                self._leave_reset()  # the chip is out of reset by the time a byte arrives
             while data:
                 if self.state in (OFF, HUNG):
                     return
