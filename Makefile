@@ -45,3 +45,14 @@ qemu-test: $(STAMP)
 # Cross-compile the core, both backends and the port HAL for the K210 with -Werror; print sizes.
 firmware-check:
 	$(MAKE) -C firmware check
+
+# Bounded libFuzzer run (clang, ASan + UBSan) of the kmodel loader and runtime; fails on a crash.
+FUZZ_SECONDS ?= 60
+fuzz: $(STAMP)
+	PYTHON=$(PY) host_tests/fuzz/run_fuzz.sh $(FUZZ_SECONDS)
+
+# The core's tests against an ASan + UBSan build of the extension (in build/asan; the in-place
+# extension is untouched). SANITIZE_ARGS replaces the default pytest selection.
+SANITIZE_ARGS ?=
+sanitize: $(STAMP)
+	PYTHON=$(PY) host_tests/fuzz/run_sanitized.sh $(SANITIZE_ARGS)
