@@ -25,9 +25,8 @@ def fill_box(pixels: np.ndarray, x0: int, y0: int, x1: int, y1: int, value: int)
 def draw_rectangle(
     pixels: np.ndarray, x: int, y: int, w: int, h: int, value: int, thickness: int, fill: bool
 ) -> None:
-    """Filled box, or four bands of ``thickness`` centred on the 1-pixel outline."""
-    if w < 1 or h < 1:
-        return
+    """Filled box, or four bands of ``thickness`` centred on the 1-pixel outline (no size check:
+    with w or h < 1 the bands that the formulas still cover are drawn, as in MaixPy)."""
     if fill:
         fill_box(pixels, x, y, x + w - 1, y + h - 1, value)
         return
@@ -44,7 +43,8 @@ def draw_rectangle(
 def text_points(
     text: str, scale: float, x_spacing: int, y_spacing: int, mono_space: bool
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Offsets (dx, dy) of the lit pixels of ``text`` drawn at the origin (spec 2.10 rules)."""
+    """Offsets (dx, dy) of the lit pixels of ``text`` drawn at the origin (spec 2.10 rules;
+    glyphs are nearest-neighbour scaled, proportional glyphs start at their first lit column)."""
     xs: list[np.ndarray] = []
     ys: list[np.ndarray] = []
     pen_x = pen_y = 0
@@ -62,6 +62,16 @@ def text_points(
             continue
         if char == " " and not mono_space:
             pen_x += int(3 * scale) + x_spacing
+            continue
+        if not font.printable(char):
+            # A hollow box inset by trunc(1.5 * scale), outline scale thick; no advance.
+            inset = int(scale * 3 / 2)
+            cell = np.zeros((out_h, int(font.CELL_W * scale)), dtype=bool)
+            box_w, box_h = cell.shape[1] - 2 * inset, out_h - 2 * inset
+            draw_rectangle(cell, inset, inset, box_w, box_h, True, int(scale), False)
+            dy, dx = np.nonzero(cell)
+            xs.append(dx + pen_x)
+            ys.append(dy + pen_y)
             continue
         bitmap = font.glyph(char)
         if mono_space:

@@ -34,18 +34,18 @@ def _render_glyphs() -> np.ndarray:
 
 GLYPHS = _render_glyphs()
 
-# A non-printable character is drawn as a small hollow box (spec 2.10).
-_BOX = np.zeros((CELL_H, CELL_W), dtype=bool)
-_BOX[2:10, 1:6] = True
-_BOX[3:9, 2:5] = False
+
+def printable(char: str) -> bool:
+    return FIRST <= ord(char) <= LAST
 
 
 def glyph(char: str) -> np.ndarray:
-    """The 12x8 boolean bitmap of one character."""
-    code = ord(char)
-    if FIRST <= code <= LAST:
-        return GLYPHS[code - FIRST]
-    return _BOX
+    """The 12x8 boolean bitmap of one character (a hollow box for non-printable ones)."""
+    if printable(char):
+        return GLYPHS[ord(char) - FIRST]
+    box = np.zeros((CELL_H, CELL_W), dtype=bool)
+    box[1:-1, 1] = box[1:-1, -2] = box[1, 1:-1] = box[-2, 1:-1] = True
+    return box
 
 
 def lit_columns(bitmap: np.ndarray) -> tuple[int, int]:
