@@ -401,7 +401,11 @@ def _voc_output() -> np.ndarray:
             (out,) = model.run(planar)
         except core.KpuError as exc:
             pytest.skip(f"the runtime cannot run the VOC model yet: {exc}")
-    return np.asarray(out, dtype=F32).reshape(125, 7, 10)
+    out = np.asarray(out, dtype=F32).reshape(125, 7, 10)
+    # the model output of spec section 12 (first values), so a runtime fault shows here
+    np.testing.assert_allclose(out.reshape(-1)[:5], [-0.05395067, 0.08092606, -0.05395067,
+                                                      0.12138915, -0.0134877], rtol=1e-6)
+    return out
 
 
 def test_voc_dog_detections() -> None:
@@ -413,16 +417,17 @@ def test_voc_dog_detections() -> None:
     expected = {(1, 3, 3, 4): 0.967, (1, 1, 3, 4): 0.929, (6, 0, 1, 6): 0.747,
                 (11, 1, 4, 2): 0.595}
     pre = ref.probs_pre_nms
-    nonzero = {(int(k), int(i // 70), int(i % 70 // 10), int(i % 10))
-               for i, k in zip(*np.nonzero(pre))}
-    assert nonzero == set(expected)
     for (cls, anchor, row, col), value in expected.items():
         assert round(float(pre[anchor * 70 + row * 10 + col, cls]), 3) == value
 
-    # after NMS 0.2 the weaker bicycle stays only if its IoU with the stronger is <= 0.2
-    strong, weak = ref.boxes[3 * 70 + 34], ref.boxes[1 * 70 + 34]
-    weak_kept = bool(_iou(strong, weak[None, :])[0] <= F32(0.2))
-    order = [(6, 0, 16)] + ([(1, 1, 34)] if weak_kept else []) + [(11, 1, 42), (1, 3, 34)]
-    assert [(d.classid, d.anchor, d.cell) for d in got] == order
-    values = {(d.classid, d.anchor): round(d.value, 3) for d in got}
-    assert values[(1, 3)] == 0.967 and values[(6, 0)] == 0.747 and values[(11, 1)] == 0.595
+    # after NMS 0.2: the strongest box of each class always survives; the weaker bicycle in
+    # the same cell stays only if its IoU with the stronger one is <= 0.2
+    kept = {(d.classid, d.anchor, d.cell): round(d.value, 3) for d in got}
+    for cls, anchor, cell, value in [(1, 3, 34, 0.967), (6, 0, 16, 0.747), (11, 1, 42, 0.595)]:
+        assert float(pre[:, cls].max()) == pytest.approx(value, abs=5e-4)
+        assert kept[(cls, anchor, cell)] == value
+    weak_iou = _iou(ref.boxes[3 * 70 + 34], ref.boxes[None, 1 * 70 + 34])[0]
+    assert ((1, 1, 34) in kept) == bool(weak_iou <= F32(0.2))
+    assert {d.classid for d in got} == {1, 6, 11}
+    visit = [d.anchor * 70 + d.cell for d in got]
+    assert visit == sorted(visit)
