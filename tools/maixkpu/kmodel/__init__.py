@@ -40,6 +40,7 @@ from .cpu_layers import (
 from .layer_arg import LayerArg
 from .layout import map_lines, pooled_size, row_layout
 from .model import KModelV3
+from .quantize import quantize_conv
 from .reader import describe, read_v3
 from .writer import write_v3
 
@@ -52,5 +53,5 @@ __all__ = [
     "QuantizedAdd", "QuantizedConcat", "QuantizedMaxPool2d", "QuantizedResizeNearestNeighbor",
     "RawLayer", "Requantize", "ResizeNearestNeighbor", "Softmax", "TensorflowFlatten",
     "describe", "leaky_relu_table", "linear_table", "map_lines", "mul_shift", "pooled_size",
-    "read_v3", "row_layout", "write_v3",
+    "quantize_conv", "read_v3", "row_layout", "write_v3",
 ]

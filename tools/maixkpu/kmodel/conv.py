@@ -74,8 +74,9 @@ class K210Conv(Layer):
         w = np.asarray(self.weights).reshape(-1)
         if w.size != weight_count(self.arg):
             raise ValueError(f"conv needs {weight_count(self.arg)} weights, got {w.size}")
-        if eight_bit and (w.min(initial=0) < 0 or w.max(initial=0) > 255):
-            raise ValueError("8-bit weights must be 0..255")
+        top = 255 if eight_bit else 65535
+        if w.size and (int(w.min()) < 0 or int(w.max()) > top):
+            raise ValueError(f"weights must be 0..{top}")
         if self.bn.channels != self.arg.oc:
             raise ValueError("one batch-norm entry per output channel")
         out = bytearray(blocks.end - body_offset)
@@ -153,7 +154,7 @@ class KpuConv:
 
     @property
     def eight_bit(self) -> bool:
-        return np.asarray(self.weights).dtype.itemsize == 1
+        return np.asarray(self.weights).dtype != np.uint16  # uint16 arrays select 16-bit mode
 
     def check(self) -> None:
         if self.kernel not in (1, 3):
