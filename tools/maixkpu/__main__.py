@@ -1,0 +1,6 @@
+"""`python -m maixkpu ...` runs the CLI."""
+import sys
+
+from maixkpu.cli import main
+
+sys.exit(main())

@@ -1,0 +1,606 @@
+"""Python binding of the portable C core (modules/kpu/core) through cffi: kmodel loading,
+running on the software KPU, outputs and feature maps as numpy arrays.
+
+    from maixkpu.core import Model
+    with Model.load(Path("face.kmodel").read_bytes()) as model:
+        outputs = model.run(planar_rgb)
+
+Every failure of the core raises KpuError (or a subclass) whose message is the core's diagnosis
+text and which carries the status name, MaixPy's numeric code and the layer index.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Union
+
+import numpy as np
+
+from maixkpu._core import ffi, lib
+
+BytesLike = Union[bytes, bytearray, memoryview]
+ModelSource = Union[BytesLike, str, "os.PathLike[str]"]
+
+KPU_RAM_BYTES: int = int(lib.KPU_RAM_BYTES)
+
+_ROUNDING = {"v0.2": lib.KPU_ROUND_V02, "v0.1": lib.KPU_ROUND_V01} if hasattr(
+    lib, "KPU_ROUND_V02") else {"v0.2": 0, "v0.1": 1}
+# CPU layers that keep the element order of the K210_CONV output before them
+_ELEMENTWISE = frozenset(int(getattr(lib, n)) for n in (
+    "KL_DEQUANTIZE", "KL_CHANNELWISE_DEQUANTIZE", "KL_LOGISTIC"))
+_NP_DTYPE = {int(lib.KPU_DTYPE_UINT8): np.dtype(np.uint8),
+             int(lib.KPU_DTYPE_FLOAT32): np.dtype("<f4")}
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors
+
+
+class KpuError(Exception):
+    """A failure reported by the C core.
+
+    Attributes: status (int), status_name ("KPU_ERR_FORMAT"), maixpy_code (2001..2015),
+    layer (layer index the failure is about, or -1) and the core's detail text as message.
+    """
+
+    def __init__(self, status: int, message: str, layer: int = -1) -> None:
+        super().__init__(message)
+        self.status = int(status)
+        self.status_name = _status_name(status)
+        self.maixpy_code = int(lib.kpu_status_maixpy_code(status))
+        self.layer = int(layer)
+        self.message = message
+
+    @property
+    def maixpy_text(self) -> str:
+        """MaixPy's fixed text for the code (the V3-only firmware variant)."""
+        return maixpy_code_text(self.maixpy_code)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.status_name}, {self.message!r}, layer={self.layer})"
+
+
+class KpuFormatError(KpuError, ValueError):
+    """The file is not a kmodel this runtime accepts (version, format, bounds, layer types)."""
+
+
+class KpuIndexError(KpuError, IndexError):
+    """A layer, output or channel index out of range."""
+
+
+class KpuSizeError(KpuError, ValueError):
+    """A buffer whose size does not match what the model needs."""
+
+
+class KpuMemoryError(KpuError, MemoryError):
+    """The allocator refused an allocation."""
+
+
+class KpuStateError(KpuError, RuntimeError):
+    """A call out of order: not run yet, or the object is closed."""
+
+
+class KpuNotImplementedError(KpuError, NotImplementedError):
+    """Valid input that this runtime does not support."""
+
+
+class KpuRunError(KpuError, RuntimeError):
+    """A layer failed while running, or the KPU timed out."""
+
+
+def _status_groups() -> dict[int, type[KpuError]]:
+    groups: dict[type[KpuError], tuple[str, ...]] = {
+        KpuFormatError: ("KPU_ERR_VERSION", "KPU_ERR_VERSION_V4V5", "KPU_ERR_BIG_ENDIAN",
+                         "KPU_ERR_FORMAT", "KPU_ERR_TRUNCATED", "KPU_ERR_LAYER_TYPE",
+                         "KPU_ERR_BOUNDS", "KPU_ERR_FIRST_LAYER"),
+        KpuIndexError: ("KPU_ERR_INDEX",),
+        KpuSizeError: ("KPU_ERR_SIZE",),
+        KpuMemoryError: ("KPU_ERR_NO_MEMORY",),
+        KpuStateError: ("KPU_ERR_STATE", "KPU_ERR_OUTPUTS_NOT_SET"),
+        KpuNotImplementedError: ("KPU_ERR_NOT_IMPLEMENTED",),
+        KpuRunError: ("KPU_ERR_RUN", "KPU_ERR_TIMEOUT"),
+    }
+    return {int(getattr(lib, name)): cls for cls, names in groups.items() for name in names}
+
+
+_ERROR_CLASS = _status_groups()
+
+
+def _status_name(status: int) -> str:
+    p = lib.kpu_status_name(status)
+    return ffi.string(p).decode() if p != ffi.NULL else f"KPU_STATUS_{status}"
+
+
+def error_for(status: int, message: str, layer: int = -1) -> KpuError:
+    """The KpuError subclass instance for a core status."""
+    return _ERROR_CLASS.get(int(status), KpuError)(status, message, layer)
+
+
+def _raise(status: int, diag: Any) -> None:
+    if status == lib.KPU_OK:
+        return
+    text = ffi.string(diag.text).decode("utf-8", "replace") if diag is not None else ""
+    if not text:
+        text = ffi.string(lib.kpu_status_message(status)).decode("utf-8", "replace")
+    layer = int(diag.layer) if diag is not None and diag.status == status else -1
+    raise error_for(status, text, layer)
+
+
+def _new_diag() -> Any:
+    diag = ffi.new("kpu_diag_t *")
+    diag.layer = -1
+    return diag
+
+
+def maixpy_code_text(code: int, v4_build: bool = False) -> str:
+    """MaixPy's exact error text for a code (2001..2015; ERR_NONE for 0)."""
+    return ffi.string(lib.kpu_maixpy_code_text(int(code), int(v4_build))).decode()
+
+
+def layer_type_name(layer_type: int) -> str:
+    """"K210_CONV" for 10240, or "UNKNOWN_<n>" for a type the core does not name."""
+    p = lib.kpu_layer_type_name(int(layer_type) & 0xFFFFFFFF)
+    return ffi.string(p).decode() if p != ffi.NULL else f"UNKNOWN_{layer_type}"
+
+
+def kmodel_version(data: BytesLike) -> tuple[int, bool]:
+    """(container version 3/4/5 or 0, whether it is a word-swapped V3 file)."""
+    buf = ffi.from_buffer(bytes(data))
+    big = ffi.new("int *")
+    version = lib.kpu_kmodel_version(buf, len(buf), big)
+    return int(version), bool(big[0])
+
+
+def swap_words(data: BytesLike) -> bytes:
+    """A copy with every 32-bit word byte-swapped (LE <-> the "BE" flash layout)."""
+    buf = ffi.new("uint8_t[]", bytes(data))
+    lib.kpu_kmodel_swap_words(buf, len(data))
+    return bytes(ffi.buffer(buf, len(data)))
+
+
+def _read_source(source: ModelSource) -> bytes:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source)  # a private immutable copy: the core requires unchanged data
+    return Path(source).read_bytes()
+
+
+def _load_flags(convert_big_endian: bool) -> int:
+    return int(lib.KPU_LOAD_CONVERT_BIG_ENDIAN) if convert_big_endian else 0
+
+
+def validate(data: ModelSource, *, convert_big_endian: bool = False) -> None:
+    """Checks a kmodel as the loader would; raises KpuError with the reason if it is invalid."""
+    raw = _read_source(data)
+    diag = _new_diag()
+    buf = ffi.from_buffer(raw)
+    _raise(lib.kpu_model_validate(buf, len(raw), _load_flags(convert_big_endian), diag), diag)
+
+
+# ---------------------------------------------------------------------------------------------
+# Allocator with counters
+
+
+@dataclass(frozen=True)
+class MemoryStats:
+    """Counters of one allocator: bytes in use now and at most, calls, refusals."""
+
+    in_use: int
+    peak: int
+    allocs: int
+    frees: int
+    failures: int
+    limit: int
+
+
+class _CountingAllocator:
+    """A host malloc allocator with its own counters (kpu_alloc_std_counting)."""
+
+    def __init__(self, limit: int = 0) -> None:
+        self.stats = ffi.new("kpu_alloc_std_stats_t *")
+        self.stats.limit = int(limit)
+        self.ptr = ffi.new("kpu_allocator_t *", lib.kpu_alloc_std_counting(self.stats))
+
+    def snapshot(self) -> MemoryStats:
+        s = self.stats
+        return MemoryStats(int(s.in_use), int(s.peak), int(s.allocs), int(s.frees),
+                           int(s.failures), int(s.limit))
+
+
+# ---------------------------------------------------------------------------------------------
+# Software KPU
+
+
+class SoftKpu:
+    """The bit-exact software KPU (kpu_soft_t) with its own 2 MiB KPU RAM image.
+
+    rounding: "v0.2" (nncase v0.2/v1 kernels, default) or "v0.1" (nncase v0.1 emulator).
+    """
+
+    def __init__(self, rounding: str = "v0.2", *, memory_limit: int = 0) -> None:
+        self._soft: Any = None
+        self._rounding = self._check_rounding(rounding)
+        self._alloc = _CountingAllocator(memory_limit)
+        out = ffi.new("kpu_soft_t **")
+        st = lib.kpu_soft_create(out, self._alloc.ptr, _ROUNDING[rounding])
+        if st != lib.KPU_OK:
+            _raise(st, None)
+        self._soft = out[0]
+        self._backend = ffi.new("kpu_backend_t *", lib.kpu_soft_backend(self._soft))
+
+    @staticmethod
+    def _check_rounding(rounding: str) -> str:
+        if rounding not in _ROUNDING:
+            raise ValueError(f"rounding must be one of {sorted(_ROUNDING)}, not {rounding!r}")
+        return rounding
+
+    @property
+    def closed(self) -> bool:
+        return self._soft is None
+
+    def _handle(self) -> Any:
+        if self._soft is None:
+            raise error_for(lib.KPU_ERR_STATE, "the software KPU is closed")
+        return self._soft
+
+    @property
+    def backend_ptr(self) -> Any:
+        """The kpu_backend_t * to pass to core functions (valid while this object is open)."""
+        self._handle()
+        return self._backend
+
+    @property
+    def rounding(self) -> str:
+        return self._rounding
+
+    @rounding.setter
+    def rounding(self, value: str) -> None:
+        lib.kpu_soft_set_rounding(self._handle(), _ROUNDING[self._check_rounding(value)])
+        self._rounding = value
+
+    @property
+    def memory(self) -> int:
+        """Bytes this instance holds (RAM image + scratch)."""
+        return int(lib.kpu_soft_memory(self._handle()))
+
+    @property
+    def memory_stats(self) -> MemoryStats:
+        return self._alloc.snapshot()
+
+    def read_ram(self, offset: int = 0, size: int = KPU_RAM_BYTES) -> np.ndarray:
+        """A copy of size bytes of KPU RAM from byte offset."""
+        self._check_range(offset, size)
+        ram = lib.kpu_soft_ram(self._handle())
+        return np.frombuffer(ffi.buffer(ram + offset, size), dtype=np.uint8).copy()
+
+    def write_ram(self, offset: int, data: BytesLike | np.ndarray) -> None:
+        """Writes bytes into KPU RAM at byte offset."""
+        raw = np.ascontiguousarray(data, dtype=np.uint8).tobytes() \
+            if isinstance(data, np.ndarray) else bytes(data)
+        self._check_range(offset, len(raw))
+        ram = lib.kpu_soft_ram(self._handle())
+        ffi.memmove(ram + offset, raw, len(raw))
+
+    @staticmethod
+    def _check_range(offset: int, size: int) -> None:
+        if offset < 0 or size < 0 or offset + size > KPU_RAM_BYTES:
+            raise error_for(lib.KPU_ERR_BOUNDS,
+                            f"KPU RAM range {offset}+{size} outside 0..{KPU_RAM_BYTES}")
+
+    def close(self) -> None:
+        """Frees the KPU RAM image. Closing twice is harmless."""
+        soft, self._soft = self._soft, None
+        if soft is not None:
+            lib.kpu_soft_destroy(soft)
+
+    def __enter__(self) -> SoftKpu:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: lib may already be gone
+            pass
+
+
+_default_soft: SoftKpu | None = None
+_default_lock = threading.Lock()
+
+
+def default_soft_kpu() -> SoftKpu:
+    """The process-wide software KPU used when no backend is given (created on first use)."""
+    global _default_soft
+    with _default_lock:
+        if _default_soft is None or _default_soft.closed:
+            _default_soft = SoftKpu()
+        return _default_soft
+
+
+# ---------------------------------------------------------------------------------------------
+# Model
+
+
+@dataclass(frozen=True)
+class TensorInfo:
+    """A tensor as MaixPy describes it: width, height, channels, element type, bytes."""
+
+    w: int
+    h: int
+    c: int
+    dtype: np.dtype
+    size: int
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """(c, h, w): planar CHW."""
+        return (self.c, self.h, self.w)
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """One layer as MaixPy's netinfo shows it, plus where its body lives in the file."""
+
+    index: int
+    type: int
+    type_name: str
+    wi: int
+    hi: int
+    chi: int
+    wo: int
+    ho: int
+    cho: int
+    dw: int
+    kernel_type: int
+    pool_type: int
+    para_size: int
+    body_offset: int
+    body_size: int
+    flags: int
+
+
+def _tensor_info(info: Any) -> TensorInfo:
+    dtype = _NP_DTYPE.get(int(info.dtype), np.dtype(np.uint8))
+    return TensorInfo(int(info.w), int(info.h), int(info.c), dtype, int(info.size))
+
+
+class Model:
+    """A loaded kmodel: main memory from its own counting allocator, the file bytes kept alive.
+
+    Build it with Model.load(bytes or path) or Model(bytes or path).
+    """
+
+    def __init__(self, source: ModelSource, *, convert_big_endian: bool = False,
+                 memory_limit: int = 0) -> None:
+        self._model: Any = None
+        self._data = _read_source(source)
+        self._buf = ffi.from_buffer(self._data)
+        self._alloc = _CountingAllocator(memory_limit)
+        self._backend: SoftKpu | None = None  # backend of the last run (holds layer outputs)
+        self.path = None if isinstance(source, (bytes, bytearray, memoryview)) else Path(source)
+        out = ffi.new("kpu_model_t **")
+        diag = _new_diag()
+        _raise(lib.kpu_model_load(out, self._buf, len(self._data),
+                                  _load_flags(convert_big_endian), self._alloc.ptr, diag), diag)
+        self._model = out[0]
+
+    @classmethod
+    def load(cls, data: ModelSource, *, convert_big_endian: bool = False,
+             memory_limit: int = 0) -> Model:
+        """Loads a kmodel from bytes or a file path (memory_limit: allocator cap, 0 = none)."""
+        return cls(data, convert_big_endian=convert_big_endian, memory_limit=memory_limit)
+
+    # -- lifetime ---------------------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        return self._model is None
+
+    def _handle(self) -> Any:
+        if self._model is None:
+            raise error_for(lib.KPU_ERR_STATE, "the model is closed")
+        return self._model
+
+    def close(self) -> None:
+        """Frees the model's memory. Closing twice is harmless; any later use raises."""
+        model, self._model = self._model, None
+        self._backend = None
+        if model is not None:
+            lib.kpu_model_free(model)
+
+    def __enter__(self) -> Model:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown
+            pass
+
+    def __repr__(self) -> str:
+        if self._model is None:
+            return "<Model closed>"
+        return (f"<Model V{self.version} layers={self.layer_count} outputs={self.output_count}"
+                f" memory={self.memory}>")
+
+    # -- description ------------------------------------------------------------------------
+
+    @property
+    def data(self) -> bytes:
+        """The file bytes the model was loaded from."""
+        return self._data
+
+    @property
+    def version(self) -> int:
+        return int(lib.kpu_model_version(self._handle()))
+
+    @property
+    def layer_count(self) -> int:
+        return int(lib.kpu_model_layer_count(self._handle()))
+
+    @property
+    def output_count(self) -> int:
+        return int(lib.kpu_model_output_count(self._handle()))
+
+    @property
+    def memory(self) -> int:
+        """Bytes the model holds (main memory + copies + tables)."""
+        return int(lib.kpu_model_memory(self._handle()))
+
+    @property
+    def main_memory(self) -> int:
+        return int(lib.kpu_model_main_memory(self._handle()))
+
+    @property
+    def memory_stats(self) -> MemoryStats:
+        """Counters of this model's allocator (peak = high-water mark since load)."""
+        return self._alloc.snapshot()
+
+    @property
+    def input_info(self) -> TensorInfo:
+        info = ffi.new("kpu_tensor_info_t *")
+        diag = _new_diag()
+        _raise(lib.kpu_model_input_info(self._handle(), info, diag), diag)
+        return _tensor_info(info)
+
+    @property
+    def last_run_layer(self) -> int:
+        """Index of the last layer the previous run computed, or -1."""
+        return int(lib.kpu_model_last_run_layer(self._handle()))
+
+    def layer_info(self, layer: int) -> LayerInfo:
+        info = ffi.new("kpu_layer_info_t *")
+        diag = _new_diag()
+        _raise(lib.kpu_model_layer_info(self._handle(), self._u32(layer), info, diag), diag)
+        return LayerInfo(
+            index=int(info.index), type=int(info.type), type_name=layer_type_name(info.type),
+            wi=int(info.wi), hi=int(info.hi), chi=int(info.chi), wo=int(info.wo),
+            ho=int(info.ho), cho=int(info.cho), dw=int(info.dw),
+            kernel_type=int(info.kernel_type), pool_type=int(info.pool_type),
+            para_size=int(info.para_size), body_offset=int(info.body_offset),
+            body_size=int(info.body_size), flags=int(info.flags))
+
+    def layers(self) -> list[LayerInfo]:
+        return [self.layer_info(i) for i in range(self.layer_count)]
+
+    def layer_output_info(self, layer: int) -> TensorInfo:
+        info = ffi.new("kpu_tensor_info_t *")
+        diag = _new_diag()
+        _raise(lib.kpu_model_layer_output_info(self._handle(), self._u32(layer), info, diag),
+               diag)
+        return _tensor_info(info)
+
+    @staticmethod
+    def _u32(index: int) -> int:
+        # a negative or huge index must reach the core as out of range, not wrap to a valid one
+        index = int(index)
+        if index < 0 or index > 0xFFFFFFFF:
+            raise error_for(lib.KPU_ERR_INDEX, f"index {index} out of range")
+        return index
+
+    # -- running ----------------------------------------------------------------------------
+
+    def _input_bytes(self, data: Any) -> Any:
+        if isinstance(data, (bytes, bytearray, memoryview)):
+            return ffi.from_buffer(bytes(data))
+        dtype = self.input_info.dtype
+        arr = np.ascontiguousarray(np.asarray(data), dtype=dtype)
+        return ffi.from_buffer(arr)
+
+    def run(self, input: Any, last_layer: int | None = None,
+            backend: SoftKpu | None = None) -> list[np.ndarray]:
+        """Runs layers 0..last_layer (default: all) on input and returns the results.
+
+        input: bytes of exactly the input size, or an array converted to the input dtype
+        (uint8 planar CHW for KPU models, float32 for CPU-first models). After a full run the
+        result is every model output; after a partial run it is [layer_output(last_layer)].
+        """
+        handle = self._handle()
+        soft = backend if backend is not None else default_soft_kpu()
+        buf = self._input_bytes(input)
+        last = -1 if last_layer is None else int(last_layer)
+        if last_layer is not None and not 0 <= last < self.layer_count:
+            raise error_for(lib.KPU_ERR_INDEX,
+                            f"layer {last} out of range 0..{self.layer_count - 1}")
+        diag = _new_diag()
+        self._backend = None
+        _raise(lib.kpu_model_run(handle, soft.backend_ptr, buf, len(buf), last, diag), diag)
+        self._backend = soft
+        if last_layer is None or last == self.layer_count - 1:
+            return [self.output(i) for i in range(self.output_count)]
+        return [self.layer_output(last)]
+
+    def _check_has_run(self, layer: int = 0) -> None:
+        ran = self.last_run_layer
+        if ran < 0:
+            raise error_for(lib.KPU_ERR_STATE, "the model has not run yet")
+        if layer > ran:
+            raise error_for(lib.KPU_ERR_STATE,
+                            f"layer {layer} was not computed: the last run stopped at {ran}",
+                            layer)
+
+    def output(self, index: int) -> np.ndarray:
+        """A copy of model output index from the last run (float32 or uint8)."""
+        handle = self._handle()
+        self._check_has_run()
+        data = ffi.new("uint8_t **")
+        size = ffi.new("size_t *")
+        dtype = ffi.new("kpu_dtype_t *")
+        diag = _new_diag()
+        _raise(lib.kpu_model_output(handle, self._u32(index), data, size, dtype, diag), diag)
+        np_dtype = _NP_DTYPE.get(int(dtype[0]), np.dtype(np.uint8))
+        n = int(size[0]) // np_dtype.itemsize
+        arr = np.frombuffer(ffi.buffer(data[0], n * np_dtype.itemsize), dtype=np_dtype).copy()
+        return self._shape_output(arr)
+
+    def _shape_output(self, arr: np.ndarray) -> np.ndarray:
+        # A single output is written by the last layer: use its CHW shape when it has a real
+        # height, else that of a K210_CONV it merely converts (dequantize, logistic, ...).
+        if self.output_count != 1 or self.layer_count == 0:
+            return arr
+        last = self.layer_count - 1
+        try:
+            info = self.layer_output_info(last)
+            if info.h > 1 and info.w * info.h * info.c == arr.size:
+                return arr.reshape(info.shape)
+            if self.layer_info(last).type in _ELEMENTWISE and last > 0:
+                conv = self.layer_info(last - 1)
+                if conv.type == lib.KL_K210_CONV and conv.wo * conv.ho * conv.cho == arr.size:
+                    return arr.reshape(conv.cho, conv.ho, conv.wo)
+        except KpuError:
+            pass
+        return arr
+
+    def layer_output(self, layer: int, channel: int | None = None) -> np.ndarray:
+        """A copy of a computed layer's output: CHW, or one H x W plane when channel is given."""
+        handle = self._handle()
+        info = self.layer_output_info(layer)
+        self._check_has_run(layer)
+        if self._backend is None or self._backend.closed:
+            raise error_for(lib.KPU_ERR_STATE, "the backend of the last run is closed", layer)
+        ch = -1 if channel is None else int(channel)
+        if channel is not None and not 0 <= ch < info.c:
+            raise error_for(lib.KPU_ERR_INDEX,
+                            f"channel {ch} out of range 0..{info.c - 1} of layer {layer}", layer)
+        plane = info.w * info.h * info.dtype.itemsize
+        nbytes = plane if channel is not None else max(info.size, plane * info.c)
+        dst = ffi.new("uint8_t[]", max(nbytes, 1))
+        copied = ffi.new("size_t *")
+        diag = _new_diag()
+        _raise(lib.kpu_model_read_layer_output(handle, self._backend.backend_ptr, layer, ch, dst,
+                                               nbytes, copied, diag), diag)
+        n = int(copied[0]) // info.dtype.itemsize
+        arr = np.frombuffer(ffi.buffer(dst, n * info.dtype.itemsize), dtype=info.dtype).copy()
+        shape: tuple[int, ...] = (info.h, info.w) if channel is not None else info.shape
+        if int(np.prod(shape)) == arr.size:
+            return arr.reshape(shape)
+        return arr
