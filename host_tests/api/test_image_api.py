@@ -365,3 +365,39 @@ def test_path_objects_are_accepted(tmp_path: Path):
     img = image.Image(size=(2, 2))
     img.save(tmp_path / "a.bmp")
     assert image.Image(tmp_path / "a.bmp").size() == 8
+
+
+# ----- drawing outside the spec (line, circle, cross) -----------------------------------------
+
+
+def test_draw_line_is_a_thin_x_major_line():
+    img = image.Image.from_gray_bytes(20, 10, bytearray(200))
+    assert img.draw_line(1, 1, 15, 6, 255) is img
+    lit = np.argwhere(gray_bytes(img) == 255)  # (y, x)
+    assert sorted(lit[:, 1].tolist()) == list(range(1, 16))  # one pixel per column
+    for y, x in lit:
+        assert abs(y - (1 + (x - 1) * 5 / 14)) <= 0.5
+    img.draw_line((0, 9, 0, 9), 7, 3)  # a single point widened by a 3x3 brush
+    assert (gray_bytes(img)[8:10, 0:2] == 7).all()
+
+
+def test_draw_circle_outline_and_fill():
+    img = image.Image.from_gray_bytes(21, 21, bytearray(441))
+    img.draw_circle(10, 10, 6, 255)
+    lit = np.argwhere(gray_bytes(img) == 255) - 10
+    dist = np.hypot(lit[:, 0], lit[:, 1])
+    assert (abs(dist - 6) < 1).all() and len(lit) >= 32
+    assert {(int(a), int(b)) for a, b in lit} >= {(0, 6), (6, 0), (0, -6), (-6, 0)}
+    filled = image.Image.from_gray_bytes(21, 21, bytearray(441))
+    filled.draw_circle(10, 10, 6, 9, 1, True)
+    yy, xx = np.mgrid[-10:11, -10:11]
+    np.testing.assert_array_equal(gray_bytes(filled) == 9, xx * xx + yy * yy <= 36)
+
+
+def test_draw_cross():
+    img = image.Image.from_gray_bytes(9, 9, bytearray(81))
+    img.draw_cross(4, 4, 200, size=2)
+    expected = np.zeros((9, 9), dtype=bool)
+    expected[4, 2:7] = True
+    expected[2:7, 4] = True
+    np.testing.assert_array_equal(gray_bytes(img) == 200, expected)

@@ -17,7 +17,8 @@ from typing import Any, Callable, ClassVar
 
 import numpy as np
 
-from .imaging import board, codec, draw, transform
+from .image_draw import ImageDrawing
+from .imaging import board, codec, transform
 from .imaging.args import clip_roi, option, take_ints
 from .imaging.tables import (
     BPP_BAYER,
@@ -45,14 +46,7 @@ _FORMATS = {BPP_BAYER: 1, BPP_RGB565: 2, BPP_GRAYSCALE: 4}
 _TYPE_NAMES = {BPP_BINARY: "binary", BPP_GRAYSCALE: "grayscale", BPP_RGB565: "rgb565"}
 
 
-def _image_arg(value: Any) -> Image:
-    """MaixPy's ``py_helper_arg_to_image`` check (the target type prints as ``type``, spec 6)."""
-    if not isinstance(value, Image):
-        raise TypeError(f"Can't convert {type(value).__name__} to type")
-    return value
-
-
-class Image:
+class Image(ImageDrawing):
     """A MaixPy image: ``w``, ``h``, ``bpp`` and flat pixel memory, plus the KPU's ``pix_ai``.
 
     ``pix_ai`` is ``None`` or a 1-D numpy uint8 array holding planar R, G, B planes of ``w*h``
@@ -430,67 +424,6 @@ class Image:
         if target:
             return type(self)._make(ow, oh, self._bpp, buf)
         self._set(ow, oh, self._bpp, buf)
-        return self
-
-    # ----- drawing -----------------------------------------------------------------------------
-
-    def draw_rectangle(self, *args: Any, **kwargs: Any) -> Image:
-        """``draw_rectangle(x, y, w, h[, color, thickness, fill])`` or with an (x, y, w, h)."""
-        pixels = self._need_gray_or_rgb()
-        (x, y, w, h), rest = take_ints(args, 4)
-        value = parse_color(option(rest, kwargs, 0, "color", -1), self._bpp)
-        thickness = int(option(rest, kwargs, 1, "thickness", 1))
-        fill = bool(option(rest, kwargs, 2, "fill", False))
-        draw.draw_rectangle(pixels, x, y, w, h, value, thickness, fill)
-        return self
-
-    def draw_string(self, *args: Any, **kwargs: Any) -> Image:
-        """``draw_string(x, y, text[, color, scale, x_spacing, y_spacing, mono_space])``."""
-        pixels = self._need_gray_or_rgb()
-        if args and isinstance(args[0], (tuple, list)):
-            x, y, text = args[0][0], args[0][1], args[0][2]
-            rest = list(args[1:])
-        elif len(args) >= 3:
-            x, y, text = args[0], args[1], args[2]
-            rest = list(args[3:])
-        else:
-            raise OSError("Not enough positional arguments!")
-        value = parse_color(option(rest, kwargs, 0, "color", -1), self._bpp)
-        scale = float(option(rest, kwargs, 1, "scale", 1.0))
-        x_spacing = int(option(rest, kwargs, 2, "x_spacing", 0))
-        y_spacing = int(option(rest, kwargs, 3, "y_spacing", 2))
-        mono_space = bool(option(rest, kwargs, 4, "mono_space", False))
-        if scale <= 0:
-            raise OSError("Error: 0 < scale!")
-        xs, ys = draw.text_points(str(text), scale, x_spacing, y_spacing, mono_space)
-        draw.plot_points(pixels, xs + int(x), ys + int(y), value)
-        return self
-
-    def draw_image(self, *args: Any, **kwargs: Any) -> Image:
-        """``draw_image(img, x, y[, x_scale, y_scale, alpha, mask])`` with MaixPy's semantics:
-        source values are copied raw (gray g lands in RGB565 as the word g: red/black, not gray;
-        RGB565 lands in gray as its low byte). ``alpha < 256`` blends via raw-RGB565 decoding."""
-        if not args:
-            raise OSError("Not enough positional arguments!")
-        src = _image_arg(args[0])
-        (x, y), rest = take_ints(args[1:], 2)
-        x_scale = float(option(rest, kwargs, 0, "x_scale", 1.0))
-        y_scale = float(option(rest, kwargs, 1, "y_scale", 1.0))
-        alpha = int(option(rest, kwargs, 2, "alpha", 256))
-        mask_img = option(rest, kwargs, 3, "mask", None)
-        if x_scale < 0:
-            raise OSError("Error: 0.0 <= x_scale!")
-        if y_scale < 0:
-            raise OSError("Error: 0.0 <= y_scale!")
-        if not 0 <= alpha <= 256:
-            raise OSError("Error: 0 <= alpha <= 256!")
-        dst_pixels = self._need_gray_or_rgb()
-        src_pixels = src._need_gray_or_rgb()
-        mask = None
-        if mask_img is not None:
-            mask_img = _image_arg(mask_img)
-            mask = draw.mask_set(mask_img._pixels(), mask_img._bpp)
-        draw.draw_image(dst_pixels, src_pixels, x, y, x_scale, y_scale, alpha, mask)
         return self
 
     # ----- gray contrast -----------------------------------------------------------------------

@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 from PIL import Image as PILImage
 
-from .image import Image, _image_arg
+from .image import Image
+from .image_draw import image_arg
 from .imaging import font
 from .imaging.args import clip_roi
 from .imaging.tables import BPP_GRAYSCALE, BPP_RGB565, G628, RB528, parse_color, raw_to_standard
@@ -210,7 +211,7 @@ def _centre_axis(start: int, length: int, screen: int) -> tuple[int, int, int]:
 
 def display(img: Any, roi: Any = None, oft: Any = None, **_kwargs: Any) -> None:
     """Centre-crop or centre (black pads, every call) per axis; with ``oft`` draw at (x, y)."""
-    img = _image_arg(img)
+    img = image_arg(img)
     if img._bpp not in (BPP_GRAYSCALE, BPP_RGB565):
         raise OSError("Image format is not supported.")
     if not _panel.ready:

@@ -338,7 +338,8 @@ def snapshot(**_kwargs: Any) -> Image:
         pixels[:] = luma
         ai[n : 2 * n] = luma  # what the DVP puts in the other planes is unknown (spec 9.1)
         ai[2 * n :] = luma
-        img = _state.image_class._make(w, h, BPP_GRAYSCALE, pixels, ai[:n])
+        # The other AI planes follow the gray pixels in memory (resize's box path reads on).
+        img = _state.image_class._make(w, h, BPP_GRAYSCALE, ai, ai[:n])
     else:
         raw = rgb888_to_raw(frame).astype("<u2").reshape(-1)
         pixels[:] = raw.view(np.uint8)

@@ -172,3 +172,74 @@ def draw_image(
         new = np.where(chosen, new, region)
     width_mask = 0xFF if dst.dtype == np.uint8 else 0xFFFF
     dst[rows[:, None], cols[None, :]] = (new & width_mask).astype(dst.dtype)
+
+
+def _brush(xs: np.ndarray, ys: np.ndarray, thickness: int) -> tuple[np.ndarray, np.ndarray]:
+    """Widen points with a square brush covering -t//2 .. (t-1)//2 around each."""
+    if thickness <= 1:
+        return xs, ys
+    offsets = np.arange(-(thickness // 2), (thickness - 1) // 2 + 1)
+    ox, oy = np.meshgrid(offsets, offsets)
+    return (xs[:, None] + ox.reshape(-1)).reshape(-1), (ys[:, None] + oy.reshape(-1)).reshape(-1)
+
+
+def line_points(x0: int, y0: int, x1: int, y1: int) -> tuple[np.ndarray, np.ndarray]:
+    """Bresenham's line from (x0, y0) to (x1, y1), both ends included."""
+    dx, dy = abs(x1 - x0), abs(y1 - y0)
+    sx, sy = (1 if x0 < x1 else -1), (1 if y0 < y1 else -1)
+    err = dx // 2 if dx > dy else -(dy // 2)
+    xs, ys = [], []
+    for _ in range(dx + dy + 1):  # a line never has more steps than this
+        xs.append(x0)
+        ys.append(y0)
+        if x0 == x1 and y0 == y1:
+            break
+        e2 = err
+        if e2 > -dx:
+            err -= dy
+            x0 += sx
+        if e2 < dy:
+            err += dx
+            y0 += sy
+    return np.array(xs, dtype=np.int64), np.array(ys, dtype=np.int64)
+
+
+def draw_line(
+    pixels: np.ndarray, x0: int, y0: int, x1: int, y1: int, value: int, thickness: int
+) -> None:
+    if thickness <= 0:
+        return
+    xs, ys = _brush(*line_points(x0, y0, x1, y1), thickness)
+    plot_points(pixels, xs, ys, value)
+
+
+def circle_points(radius: int) -> tuple[np.ndarray, np.ndarray]:
+    """Midpoint circle of one radius around the origin (8-way symmetric)."""
+    x, y, err = radius, 0, 1 - radius
+    px: list[int] = []
+    py: list[int] = []
+    while x >= y:
+        px += [x, y, -y, -x, -x, -y, y, x]
+        py += [y, x, x, y, -y, -x, -x, -y]
+        y += 1
+        if err < 0:
+            err += 2 * y + 1
+        else:
+            x -= 1
+            err += 2 * (y - x + 1)
+    return np.array(px, dtype=np.int64), np.array(py, dtype=np.int64)
+
+
+def draw_circle(
+    pixels: np.ndarray, cx: int, cy: int, radius: int, value: int, thickness: int, fill: bool
+) -> None:
+    if fill:
+        offsets = np.arange(-radius, radius + 1)
+        ox, oy = np.meshgrid(offsets, offsets)
+        inside = ox * ox + oy * oy <= radius * radius
+        plot_points(pixels, ox[inside] + cx, oy[inside] + cy, value)
+        return
+    for r in range(radius - thickness // 2, radius + (thickness - 1) // 2 + 1):
+        if r >= 0:
+            xs, ys = circle_points(r)
+            plot_points(pixels, xs + cx, ys + cy, value)
