@@ -45,6 +45,7 @@ class LoopbackBoard:
         # what happened
         self.host_writes = 0
         self.corrupted_writes = 0
+        self.corrupted_replies = 0
         self.isp_entries = 0
         self.line_log: list[tuple[str, bool]] = []
         self.host_baudrate = 115200
@@ -109,6 +110,7 @@ class LoopbackBoard:
         if reply:
             if self.reply_corrupt_rate and self.rng.random() < self.reply_corrupt_rate:
                 reply = self._flip_one(reply)
+                self.corrupted_replies += 1
             self._rx += reply
 
     def host_read(self, n: int) -> bytes:

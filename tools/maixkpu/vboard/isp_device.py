@@ -243,9 +243,11 @@ class IspDevice:
         return Status.OK
 
     def _flash_erase(self, req: Request) -> int:
-        bad = self._reject(req, 0)
-        if bad is not None:
-            return bad
+        # the length field is the erase length here, not a data length
+        if req.short:
+            return Status.BAD_DATA_LEN
+        if not req.checksum_ok:
+            return Status.BAD_DATA_CHECKSUM
         if not self.flash_ready:
             return Status.BAD_INIT
         start, length = req.address, req.length
