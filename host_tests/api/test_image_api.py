@@ -401,3 +401,17 @@ def test_draw_cross():
     expected[4, 2:7] = True
     expected[2:7, 4] = True
     np.testing.assert_array_equal(gray_bytes(img) == 200, expected)
+
+
+def test_file_objects_and_to_bytes_alias(tmp_path):
+    data = jpeg_bytes(np.full((4, 4, 3), 128, dtype=np.uint8))
+    with open(tmp_path / "a.jpg", "wb") as handle:
+        handle.write(data)
+    with open(tmp_path / "a.jpg", "rb") as handle:
+        assert image.Image(handle).width() == 4
+    with pytest.raises(OSError, match=r"^Not support$"):
+        image.Image(io.BytesIO(bmp_bytes(1, 1, 24, bytes(4), 0)))
+    img = image.Image(size=(2, 1))
+    view = img.to_bytes()
+    view[0] = 0xF8
+    assert img.get_pixel(0, 0) == (255, 0, 0)
