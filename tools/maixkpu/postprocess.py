@@ -21,8 +21,8 @@ from maixkpu.core import KpuError, error_for
 
 BufferLike = Union[bytes, bytearray, memoryview, np.ndarray]
 
-__all__ = ["Detection", "KpuError", "face_compare", "face_encode", "yolo2_decode",
-           "FACE_FEATURE_MAX"]
+__all__ = ["Detection", "KpuError", "face_compare", "face_encode", "fmap_channel", "fmap_mosaic",
+           "yolo2_decode", "FACE_FEATURE_MAX"]
 
 FACE_FEATURE_MAX: int = int(lib.KPU_FACE_FEATURE_MAX)
 _U32_MAX = 0xFFFFFFFF
@@ -70,7 +70,7 @@ def _argument_error(message: str) -> KpuError:
 def _u32(name: str, value: int) -> int:
     value = int(value)
     if not 0 <= value <= _U32_MAX:
-        raise _argument_error(f"yolo2: {name}={value} out of range")
+        raise _argument_error(f"{name}={value} out of range")
     return value
 
 
@@ -142,3 +142,51 @@ def face_compare(a: BufferLike, b: BufferLike) -> float:
     pb = ffi.from_buffer("int8_t[]", raw_b) if raw_b else ffi.NULL
     _check(lib.kpu_face_compare(pa, len(raw_a), pb, len(raw_b), score, diag), diag)
     return float(score[0])
+
+
+def _chw_u8(tensor: np.ndarray) -> np.ndarray:
+    arr = np.asarray(tensor)
+    if arr.dtype != np.uint8 or arr.ndim != 3:
+        raise _argument_error(f"fmap: need a (c, h, w) uint8 tensor, got {arr.dtype} {arr.shape}")
+    return np.ascontiguousarray(arr)
+
+
+def fmap_channel(tensor: np.ndarray, channel: int) -> np.ndarray:
+    """Channel of a (c, h, w) uint8 layer output as an (h, w) grayscale image of its raw bytes
+    (no scaling, like KPU.fmap). A view of the tensor's memory when it is contiguous."""
+    arr = _chw_u8(tensor)
+    c, h, w = arr.shape
+    if not 0 <= int(channel) <= _U32_MAX:
+        raise error_for(int(lib.KPU_ERR_INDEX), f"fmap: channel {channel} out of range")
+    flat = arr.reshape(-1)
+    base = ffi.from_buffer("uint8_t[]", flat)
+    plane = ffi.new("const uint8_t **")
+    size = ffi.new("size_t *")
+    diag = _new_diag()
+    _check(lib.kpu_fmap_channel(base, flat.size, _u32("w", w), _u32("h", h), _u32("c", c),
+                                int(channel), plane, size, diag), diag)
+    offset = int(ffi.cast("uintptr_t", plane[0])) - int(ffi.cast("uintptr_t", base))
+    return flat[offset:offset + int(size[0])].reshape(h, w)
+
+
+def fmap_mosaic(tensor: np.ndarray, first: int = 0, count: int | None = None, cols: int = 0,
+                gap: int = 1, background: int = 0) -> np.ndarray:
+    """Channels first .. first + count - 1 (default: all from first) of a (c, h, w) uint8
+    tensor tiled into one grayscale image: cols columns (0: square-ish), gap pixels of
+    background between tiles. Returns an (height, width) uint8 array."""
+    arr = _chw_u8(tensor)
+    c, h, w = arr.shape
+    n = c - int(first) if count is None else int(count)
+    layout = ffi.new("kpu_fmap_mosaic_t *")
+    diag = _new_diag()
+    _check(lib.kpu_fmap_mosaic_layout(_u32("w", w), _u32("h", h), _u32("count", n),
+                                      _u32("cols", cols), _u32("gap", gap), layout, diag), diag)
+    out = np.empty((int(layout.height), int(layout.width)), dtype=np.uint8)
+    if not 0 <= int(background) <= 255:
+        raise _argument_error(f"fmap: background {background} is not a byte")
+    flat = arr.reshape(-1)
+    _check(lib.kpu_fmap_mosaic(ffi.from_buffer("uint8_t[]", flat), flat.size, w, h, c,
+                               _u32("first", first), n, int(cols), int(gap), int(background),
+                               ffi.from_buffer("uint8_t[]", out, require_writable=True),
+                               out.size, diag), diag)
+    return out
