@@ -415,3 +415,15 @@ def test_file_objects_and_to_bytes_alias(tmp_path):
     view = img.to_bytes()
     view[0] = 0xF8
     assert img.get_pixel(0, 0) == (255, 0, 0)
+
+
+def test_from_gray_bytes_reads_following_memory_and_copies_read_only():
+    # Two 4x4 "channels": a box resize of the first reads row 4 = the second channel's row 0.
+    data = bytearray([0] * 16 + [255] * 16)
+    small = image.Image.from_gray_bytes(4, 4, data).resize(2, 2)
+    # sy = 2: boxes cover rows/cols 0..2 and 2..4 (inclusive). Row 4 is the second channel
+    # (255s); column 4 of row r is pixel 0 of row r + 1, so box (1, 1) also gets row 3's col 4.
+    assert gray_bytes(small).tolist() == [[0, 0], [(255 * 3) // 9, (255 * 4) // 9]]
+    frozen = image.Image.from_gray_bytes(2, 1, b"\x01\x02")
+    frozen.set_pixel(0, 0, 9)
+    assert gray_bytes(frozen).tolist() == [[9, 2]]

@@ -108,15 +108,21 @@ class Image(ImageDrawing):
 
     @classmethod
     def from_gray_bytes(cls, w: int, h: int, data: Any) -> Image:
-        """A w x h grayscale image over ``data`` (``KPU.fmap``): no copy when ``data`` is a
-        writable buffer (bytearray, numpy uint8), so it is a view like MaixPy's; ``pix_ai`` None."""
-        buf = np.frombuffer(data, dtype=np.uint8) if not isinstance(data, np.ndarray) else data
-        buf = buf.reshape(-1)
+        """A w x h grayscale image over ``data`` (``KPU.fmap``), ``pix_ai`` None.
+
+        No copy when ``data`` is writable (bytearray, memoryview, contiguous numpy uint8): the
+        image is a view, like MaixPy's fmap image. Bytes after the first w*h stay readable as
+        the memory that follows the image (``resize``'s box path reads there), so pass the
+        output from the channel's offset on to get MaixPy's behaviour. Read-only data is copied."""
+        buf = data if isinstance(data, np.ndarray) else np.frombuffer(data, dtype=np.uint8)
         if buf.dtype != np.uint8:
             raise TypeError("gray image data must be uint8")
+        buf = buf.reshape(-1)
+        if not buf.flags.writeable:
+            buf = buf.copy()
         if buf.size < w * h:
             raise ValueError(f"need {w * h} bytes for a {w}x{h} gray image, got {buf.size}")
-        return cls._make(w, h, BPP_GRAYSCALE, buf[: w * h])
+        return cls._make(w, h, BPP_GRAYSCALE, buf)
 
     @classmethod
     def from_raw(cls, w: int, h: int, words: np.ndarray) -> Image:
