@@ -6,7 +6,8 @@ What is not exact is listed in the docstrings of ``imaging.codec`` (JPEG) and ``
 (glyph shapes). MaixPy bugs fixed here are named "(fixed)" in the method docstrings.
 
 Host additions (not in MaixPy): ``Image.from_gray_bytes``, ``Image.from_rgb888``,
-``Image.from_raw``, ``to_rgb888``, ``to_pil``, ``ai_planes`` and the ``ai_planes`` of ``pix_ai``.
+``Image.from_raw``, ``to_rgb888``, ``to_pil`` and ``ai_planes``; ``board_module`` for the
+virtual board. The drawing methods live in ``image_draw``.
 """
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ class Image(ImageDrawing):
     """
 
     pix_ai: np.ndarray | None
-    # Maps script paths to host paths; a virtual board's subclass sets it (board_image_class).
+    # Maps script paths to host paths; a virtual board subclass sets it (imaging.board).
     path_resolver: ClassVar[Callable[[str], str] | None] = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
