@@ -46,9 +46,13 @@ def _async_raise(thread_id: int, exc_type: type[BaseException] | None) -> None:
 
 def exception_message(exc: BaseException) -> str:
     """The text after `Name: ` in a MicroPython traceback."""
-    if isinstance(exc, OSError) and isinstance(exc.errno, int):
-        name = errno.errorcode.get(exc.errno)
-        return f"[Errno {exc.errno}] {name}" if name else str(exc.errno)
+    if isinstance(exc, OSError):
+        # MicroPython raises OSError(errno): CPython keeps that number in args, not .errno
+        code = exc.errno if isinstance(exc.errno, int) else (
+            exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], int) else None)
+        if code is not None:
+            name = errno.errorcode.get(code)
+            return f"[Errno {code}] {name}" if name else str(code)
     if isinstance(exc, SyntaxError):
         return exc.msg if exc.msg.startswith(("'", "unexpected", "unindent")) else "invalid syntax"
     if not exc.args:

@@ -1,0 +1,313 @@
+"""The virtual board's MicroPython REPL: real mpremote as client, and exact byte exchanges
+from spec isp-kfpkg-repl §9 (friendly, raw, raw-paste, soft reset, Ctrl-C)."""
+from __future__ import annotations
+
+import hashlib
+import struct
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from maixkpu.vboard import VirtualBoard
+from maixkpu.vboard.board_modules import BoardContext
+from maixkpu.vboard.repl import friendly_banner
+
+from host_tests.serial.vboard_util import Client, bootable_flash, mpremote
+
+RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n>"
+
+
+@pytest.fixture
+def board(tmp_path: Path) -> Iterator[VirtualBoard]:
+    flash = bootable_flash()
+    fs = tmp_path / "flash"
+    with VirtualBoard(flash, fs_dir=fs, pty=True) as vb:
+        yield vb
+    flash.close()
+
+
+@pytest.fixture
+def client(board: VirtualBoard) -> Iterator[Client]:
+    assert board.rfc2217_url is not None
+    with Client(board.rfc2217_url) as c:
+        yield c
+
+
+# -- mpremote, the real client --------------------------------------------------------------------
+
+def test_mpremote_exec_prints_result(board: VirtualBoard) -> None:
+    result = mpremote(board.rfc2217_url or "", "exec", "print(1+1)")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "2"
+
+
+def test_mpremote_run_script(board: VirtualBoard, tmp_path: Path) -> None:
+    script = tmp_path / "script.py"
+    script.write_text("import time\nt = time.ticks_ms()\nfor i in range(3):\n    print('n', i)\n"
+                      "print(time.ticks_diff(time.ticks_ms(), t) >= 0)\n")
+    result = mpremote(board.rfc2217_url or "", "run", str(script))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:4] == ["n 0", "n 1", "n 2", "True"]
+
+
+def test_mpremote_error_exits_1_with_micropython_traceback(board: VirtualBoard) -> None:
+    result = mpremote(board.rfc2217_url or "", "exec", "raise ValueError('boom')")
+    assert result.returncode == 1
+    text = result.stdout + result.stderr
+    assert 'File "<stdin>", line 1, in <module>' in text
+    assert text.strip().endswith("ValueError: boom")
+
+
+def test_mpremote_fs_cp_ls_cat_and_back(board: VirtualBoard, tmp_path: Path) -> None:
+    url = board.rfc2217_url or ""
+    local = tmp_path / "data.txt"
+    content = "".join(f"line {i} \u00e9\n" for i in range(100))  # > 256 bytes: several chunks
+    local.write_text(content, encoding="utf-8")
+    result = mpremote(url, "fs", "cp", str(local), ":data.txt")
+    assert result.returncode == 0, result.stderr
+    assert (board.fs_dir / "data.txt").read_bytes() == local.read_bytes()
+
+    listing = mpremote(url, "fs", "ls")
+    assert listing.returncode == 0, listing.stderr
+    size = len(local.read_bytes())
+    assert f"{size:12} data.txt" in listing.stdout
+
+    cat = mpremote(url, "fs", "cat", ":data.txt")
+    assert cat.returncode == 0, cat.stderr
+    assert cat.stdout.replace("\r\n", "\n").endswith(content)
+
+    back = tmp_path / "back.txt"
+    copy = mpremote(url, "fs", "cp", ":data.txt", str(back))
+    assert copy.returncode == 0, copy.stderr
+    assert back.read_bytes() == local.read_bytes()
+
+    again = mpremote(url, "fs", "cp", str(local), ":data.txt")  # hashlib on the board
+    assert "Up to date" in again.stdout
+
+
+def test_mpremote_fs_mkdir_rm_and_errors(board: VirtualBoard) -> None:
+    url = board.rfc2217_url or ""
+    assert mpremote(url, "fs", "mkdir", ":sub").returncode == 0
+    assert (board.fs_dir / "sub").is_dir()
+    listing = mpremote(url, "fs", "ls", ":/flash")
+    assert "sub/" in listing.stdout
+    missing = mpremote(url, "fs", "cat", ":nope.py")
+    assert missing.returncode == 1
+    assert "No such file or directory" in missing.stdout + missing.stderr
+    assert mpremote(url, "fs", "rmdir", ":sub").returncode == 0
+    assert not (board.fs_dir / "sub").exists()
+
+
+def test_mpremote_over_pty(board: VirtualBoard) -> None:
+    assert board.pty_path is not None and board.pty_path.startswith("/dev/pts/")
+    result = mpremote(board.pty_path, "exec", "import os\nprint(os.getcwd(), os.listdir('/'))")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "/flash ['flash']"
+
+
+def test_mpremote_without_raw_paste(tmp_path: Path) -> None:
+    """Old MaixPy answers raw-paste requests with the raw banner; mpremote falls back."""
+    flash = bootable_flash()
+    with VirtualBoard(flash, fs_dir=tmp_path, raw_paste=False) as vb:
+        code = "s = 0\n" + "".join(f"s += {i}\n" for i in range(100)) + "print(s)"
+        result = mpremote(vb.rfc2217_url or "", "exec", code)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == str(sum(range(100)))
+    flash.close()
+
+
+# -- byte transcripts (spec §9.4) ------------------------------------------------------------------
+
+def test_raw_repl_transcript_with_raw_paste(client: Client) -> None:
+    client.friendly_prompt()
+    client.write(b"\r\x03")
+    assert client.read_until(b">>> \r\n>>> ") == b"\r\n>>> \r\n>>> "
+    client.write(b"\r\x01")
+    assert client.read_until(RAW_BANNER) == b"\r\n>>> \r\n" + RAW_BANNER
+    client.write(b"\x04")
+    assert client.read_until(RAW_BANNER) == b"OK\r\nMPY: soft reboot\r\n" + RAW_BANNER
+    client.write(b"\x05A\x01")
+    assert client.read_exactly(5) == b"R\x01\x80\x00\x01"
+    client.write(b"print(1)\x04")
+    assert client.read_until(b">") == b"\x041\r\n\x04\x04>"
+    client.write(b"\r\x02")
+    assert client.read_until(b">>> ") == b"\r\n" + friendly_banner() + b">>> "
+
+
+def test_raw_repl_error_goes_after_first_eot(client: Client) -> None:
+    client.enter_raw()
+    out, err = client.raw_exec(b"print('a')\nraise ValueError('boom')")
+    assert out == b"a\r\n"
+    assert err == (b"Traceback (most recent call last):\r\n"
+                   b'  File "<stdin>", line 2, in <module>\r\nValueError: boom\r\n')
+
+
+def test_raw_repl_syntax_error_and_oserror_text(client: Client) -> None:
+    client.enter_raw()
+    _, err = client.raw_exec(b"x = = 1")
+    assert err.endswith(b"SyntaxError: invalid syntax\r\n")
+    assert b'File "<stdin>", line 1' in err
+    _, err = client.raw_exec(b"open('missing.txt')")
+    assert err.endswith(b"OSError: [Errno 2] ENOENT\r\n")
+
+
+def test_raw_paste_flow_control_windows(client: Client) -> None:
+    client.enter_raw()
+    client.write(b"\x05A\x01")
+    header = client.read_exactly(5)
+    assert header[:2] == b"R\x01"
+    window = struct.unpack("<H", header[2:4])[0]
+    assert window == 128 and header[4:] == b"\x01"
+    code = b"x = '" + b"a" * (3 * window) + b"'\nprint(len(x))"
+    client.write(code)  # we may send two windows, the third after one more 0x01
+    grants = client.read_exactly(len(code) // window)
+    assert grants == b"\x01" * (len(code) // window)
+    client.write(b"\x04")
+    assert client.read_until(b">") == b"\x04" + str(3 * window).encode() + b"\r\n\x04\x04>"
+
+
+def test_raw_repl_unsupported_paste_command(client: Client) -> None:
+    client.enter_raw()
+    client.write(b"\x05B\x01")
+    assert client.read_exactly(3) == b"R\x00>"
+
+
+def test_raw_repl_keeps_globals_until_soft_reset(client: Client) -> None:
+    client.enter_raw()
+    assert client.raw_exec(b"x = 41") == (b"", b"")
+    assert client.raw_exec(b"print(x + 1)") == (b"42\r\n", b"")
+    client.write(b"\x04")
+    assert client.read_until(RAW_BANNER) == b"OK\r\nMPY: soft reboot\r\n" + RAW_BANNER
+    _, err = client.raw_exec(b"print(x)")
+    assert err.endswith(b"NameError: name 'x' is not defined\r\n")
+
+
+# -- friendly REPL ---------------------------------------------------------------------------------
+
+def test_friendly_repl_echo_values_and_continuation(client: Client) -> None:
+    client.friendly_prompt()
+    client.write(b"1+2\r")
+    assert client.read_until(b">>> ") == b"1+2\r\n3\r\n>>> "
+    client.write(b"for i in range(2):\r")
+    assert client.read_until(b"... ") == b"for i in range(2):\r\n... "
+    client.write(b"  print(i)\r")
+    assert client.read_until(b"... ") == b"  print(i)\r\n... "
+    client.write(b"\r")
+    assert client.read_until(b">>> ") == b"\r\n0\r\n1\r\n>>> "
+    client.write(b"'ab'\x7f\r")  # backspace removes the closing quote: a syntax error
+    assert client.read_until(b">>> ").endswith(b"SyntaxError: invalid syntax\r\n>>> ")
+
+
+def test_friendly_soft_reset_banner_and_fresh_globals(client: Client) -> None:
+    client.friendly_prompt()
+    client.write(b"y = 5\r")
+    client.read_until(b">>> ")
+    client.write(b"\x04")
+    assert client.read_until(b">>> ") == b"\r\nMPY: soft reboot\r\n" + friendly_banner() + b">>> "
+    client.write(b"y\r")
+    assert client.read_until(b">>> ").endswith(b"NameError: name 'y' is not defined\r\n>>> ")
+
+
+def test_friendly_paste_mode(client: Client) -> None:
+    client.friendly_prompt()
+    client.write(b"\x05")
+    client.read_until(b"=== ")
+    client.write(b"a = 3\rprint(a * 2)\r\x04")
+    assert client.read_until(b">>> ").endswith(b"6\r\n>>> ")
+
+
+def test_ctrl_b_prints_banner(client: Client) -> None:
+    client.friendly_prompt()
+    client.write(b"\x02")
+    assert client.read_until(b">>> ") == b"\r\n" + friendly_banner() + b">>> "
+
+
+# -- Ctrl-C ----------------------------------------------------------------------------------------
+
+def test_ctrl_c_stops_busy_loop_and_board_keeps_working(client: Client) -> None:
+    client.enter_raw()
+    client.write(b"while True: pass\x04")
+    client.read_until(b"OK")
+    client.write(b"\x03")
+    assert client.read_until(b"\x04>") == (
+        b"\x04Traceback (most recent call last):\r\n"
+        b'  File "<stdin>", line 1, in <module>\r\nKeyboardInterrupt: \r\n\x04>')
+    assert client.raw_exec(b"print('alive')") == (b"alive\r\n", b"")
+
+
+def test_ctrl_c_wakes_a_long_sleep(client: Client) -> None:
+    client.friendly_prompt()
+    client.write(b"import time; time.sleep_ms(600000)\r")
+    client.read_until(b"time.sleep_ms(600000)\r\n")
+    client.write(b"\x03")
+    assert client.read_until(b">>> ").endswith(b"KeyboardInterrupt: \r\n>>> ")
+
+
+def test_mpremote_interrupts_main_py_loop(board: VirtualBoard) -> None:
+    (board.fs_dir / "main.py").write_text("print('main running')\nwhile True:\n    pass\n")
+    board.press_reset()
+    result = mpremote(board.rfc2217_url or "", "exec", "print('after main')")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "after main"
+
+
+# -- board modules ---------------------------------------------------------------------------------
+
+def test_module_map_missing_and_custom_modules(tmp_path: Path) -> None:
+    seen: list[BoardContext] = []
+
+    def make_probe(ctx: BoardContext) -> ModuleType:
+        seen.append(ctx)
+        module = ModuleType("probe")
+        module.head = lambda: ctx.flash_read(0, 5)  # type: ignore[attr-defined]
+        return module
+
+    flash = bootable_flash()
+    with VirtualBoard(flash, fs_dir=tmp_path, modules={"probe": make_probe, "KPU": None}) as vb:
+        with Client(vb.rfc2217_url or "") as c:
+            c.enter_raw()
+            _, err = c.raw_exec(b"import KPU")
+            assert err.endswith(b"ImportError: no module named 'KPU'\r\n")
+            _, err = c.raw_exec(b"import socket")
+            assert err.endswith(b"ImportError: no module named 'socket'\r\n")
+            out, err = c.raw_exec(b"import probe\nprint(probe.head() == %r)" % flash.read(0, 5))
+            assert (out, err) == (b"True\r\n", b"")
+            c.raw_exec(b"import probe")  # cached per VM: made once
+            assert len(seen) == 1
+    flash.close()
+
+
+def test_os_and_files_stay_inside_the_board_fs(client: Client, board: VirtualBoard) -> None:
+    client.enter_raw()
+    code = (b"import os\nos.mkdir('d')\nf = open('d/a.bin', 'wb')\nf.write(b'xyz')\nf.close()\n"
+            b"print(tuple(os.stat('d/a.bin'))[0] == 0x8000, os.stat('d/a.bin')[6])\n"
+            b"print(list(os.ilistdir('/flash')))\nos.chdir('d')\nprint(os.getcwd())")
+    out, err = client.raw_exec(code)
+    assert err == b""
+    assert out == b"True 3\r\n[('d', 16384, 0, 0)]\r\n/flash/d\r\n"
+    assert (board.fs_dir / "d" / "a.bin").read_bytes() == b"xyz"
+    _, err = client.raw_exec(b"open('/flash/../../etc/passwd')")
+    assert err.endswith(b"OSError: [Errno 2] ENOENT\r\n")
+
+
+def test_hashlib_and_user_module_from_flash(client: Client, board: VirtualBoard) -> None:
+    (board.fs_dir / "helper.py").write_text("def twice(x):\n    return 2 * x\n")
+    client.enter_raw()
+    out, err = client.raw_exec(b"import helper, hashlib\nprint(helper.twice(21))\n"
+                               b"print(hashlib.sha256(b'abc').digest().hex())")
+    assert err == b""
+    assert out == b"42\r\n" + hashlib.sha256(b"abc").hexdigest().encode() + b"\r\n"
+    _, err = client.raw_exec(b"helper.twice(None)")
+    assert b'File "helper.py", line 2, in twice' in err
+
+
+def test_machine_reset_reboots_the_board(client: Client, board: VirtualBoard) -> None:
+    client.enter_raw()
+    boots = sum(1 for e in board.events if e[:2] == ("boot", "app"))
+    client.write(b"import machine\nmachine.reset()\x04")
+    assert board.wait_for(
+        lambda: sum(1 for e in board.events if e[:2] == ("boot", "app")) > boots, 10)
+    client.friendly_prompt()
+    client.write(b"print('back')\r")
+    assert client.read_until(b">>> ").endswith(b"back\r\n>>> ")
