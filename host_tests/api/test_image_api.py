@@ -427,3 +427,12 @@ def test_from_gray_bytes_reads_following_memory_and_copies_read_only():
     frozen = image.Image.from_gray_bytes(2, 1, b"\x01\x02")
     frozen.set_pixel(0, 0, 9)
     assert gray_bytes(frozen).tolist() == [[9, 2]]
+
+
+@pytest.mark.parametrize("quality,sampling", [(90, 0), (60, 0), (59, 1), (36, 1), (35, 2), (5, 2)])
+def test_jpeg_save_subsampling_follows_quality(tmp_path, quality, sampling):
+    from PIL import JpegImagePlugin
+
+    img = image.Image(size=(16, 16))
+    img.save(str(tmp_path / "s.jpeg"), quality=quality)
+    assert JpegImagePlugin.get_sampling(PILImage.open(tmp_path / "s.jpeg")) == sampling
