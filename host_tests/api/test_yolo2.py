@@ -4,11 +4,13 @@ real VOC model of kmodel-v3-and-kpu.md section 12 when the runtime can run it.""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from maixkpu._core import ffi, lib
 from maixkpu.postprocess import Detection, KpuError, yolo2_decode
 
 from host_tests.conftest import shared_model
@@ -379,6 +381,70 @@ def test_zero_sizes_raise() -> None:
         yolo2_decode(np.zeros(0, F32), 0, 7, 125, 320, 240, VOC_ANCHORS, 0.5, 0.2)
     with pytest.raises(KpuError, match="empty"):
         yolo2_decode(np.zeros(125 * 70, F32), 10, 7, 125, 0, 240, VOC_ANCHORS, 0.5, 0.2)
+
+
+# ---------------------------------------------------------------------------------------------
+# The C API directly: capacity, work memory from an allocator
+
+
+def _c_config(out: np.ndarray, anchors: tuple[float, ...]) -> tuple[Any, Any]:
+    anchor_buf = ffi.new("float[]", list(anchors))
+    cfg = ffi.new("kpu_yolo2_config_t *", {
+        "out_w": 8, "out_h": 6, "out_c": out.size // 48, "in_w": 160, "in_h": 120,
+        "anchors": anchor_buf, "anchor_num": len(anchors) // 2, "threshold": 0.5, "nms": 0.5})
+    return cfg, anchor_buf
+
+
+def _many_boxes() -> np.ndarray:
+    out = np.zeros((2, 8, 48), dtype=F32)  # 2 anchors, 3 classes, 8 x 6 grid
+    out[:, 4] = 5.0
+    out[:, 5] = 6.0
+    out[:, 2:4] = -1.0
+    return out.reshape(-1)
+
+
+def test_c_capacity_too_small_fills_what_fits() -> None:
+    out = _many_boxes()
+    full = yolo2_decode(out, 8, 6, 16, 160, 120, (0.5, 0.5, 0.6, 0.4), 0.5, 0.5)
+    assert len(full) > 10
+    cfg, _keep = _c_config(out, (0.5, 0.5, 0.6, 0.4))
+    size = ffi.new("size_t *")
+    assert lib.kpu_yolo2_work_size(cfg, size, ffi.NULL) == lib.KPU_OK
+    assert size[0] == out.size * 4  # documented: the size of the output tensor
+    work = ffi.new("float[]", out.size)
+    dets = ffi.new("kpu_yolo2_detection_t[]", 10)
+    count = ffi.new("size_t *")
+    diag = ffi.new("kpu_diag_t *")
+    st_ = lib.kpu_yolo2_decode(cfg, ffi.from_buffer("float[]", out), out.size, work, size[0],
+                               dets, 10, count, diag)
+    assert st_ == lib.KPU_ERR_SIZE and count[0] == len(full)
+    assert [(dets[i].x, dets[i].y, dets[i].w, dets[i].h) for i in range(10)] == \
+        [d.rect() for d in full[:10]]
+    # too little work memory is refused before anything is written
+    st_ = lib.kpu_yolo2_decode(cfg, ffi.from_buffer("float[]", out), out.size, work,
+                               size[0] - 4, dets, 10, count, diag)
+    assert st_ == lib.KPU_ERR_SIZE and count[0] == 0
+
+
+def test_c_decode_with_allocator() -> None:
+    out = _many_boxes()
+    full = yolo2_decode(out, 8, 6, 16, 160, 120, (0.5, 0.5, 0.6, 0.4), 0.5, 0.5)
+    cfg, _keep = _c_config(out, (0.5, 0.5, 0.6, 0.4))
+    stats = ffi.new("kpu_alloc_std_stats_t *")
+    alloc = ffi.new("kpu_allocator_t *", lib.kpu_alloc_std_counting(stats))
+    dets = ffi.new("kpu_yolo2_detection_t[]", 96)
+    count = ffi.new("size_t *")
+    diag = ffi.new("kpu_diag_t *")
+    src = ffi.from_buffer("float[]", out)
+    assert lib.kpu_yolo2_decode_alloc(cfg, src, out.size, alloc, dets, 96, count,
+                                      diag) == lib.KPU_OK
+    assert [(dets[i].x, dets[i].y, dets[i].classid) for i in range(count[0])] == \
+        [(d.x, d.y, d.classid) for d in full]
+    assert (stats.allocs, stats.frees, stats.in_use, stats.peak) == (1, 1, 0, out.size * 4)
+    stats.limit = out.size * 4 - 1
+    assert lib.kpu_yolo2_decode_alloc(cfg, src, out.size, alloc, dets, 96, count,
+                                      diag) == lib.KPU_ERR_NO_MEMORY
+    assert stats.in_use == 0
 
 
 # ---------------------------------------------------------------------------------------------
