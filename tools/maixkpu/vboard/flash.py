@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Union
 
 import numpy as np
+
 from maixkpu.isp import bootimage
 
 SECTOR_SIZE = 4096
