@@ -166,6 +166,7 @@ def yolo_cases(draw: st.DrawFn) -> tuple:
     strong = draw(st.floats(0.0, 1.0))   # fraction of confident boxes
     tie = draw(st.booleans())            # identical logits in all confident boxes
     spread = draw(st.sampled_from([0.3, 1.0, 3.0]))
+    specials = draw(st.integers(0, 4))  # NaN / infinite / huge entries sprinkled in
 
     rng = np.random.default_rng(seed)
     entries, wh = 5 + classes, out_w * out_h
@@ -177,6 +178,9 @@ def yolo_cases(draw: st.DrawFn) -> tuple:
         out[n, 5 + hot[n, loc], loc] = 9.0 if tie else rng.uniform(3.0, 9.0)
         if tie:
             out[n, 0:4, loc] = 0.0
+    for _ in range(specials):
+        where = tuple(int(rng.integers(0, d)) for d in out.shape)
+        out[where] = rng.choice([np.nan, np.inf, -np.inf, 100.0, -100.0])
     return out.reshape(na * entries, out_h, out_w), out_w, out_h, na * entries, in_w, in_h, \
         anchors, threshold, nms
 
