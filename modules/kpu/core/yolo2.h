@@ -2,8 +2,9 @@
  * float32 output tensor of a YOLOv2 model into boxes in model-input pixels, with per-class greedy
  * NMS. Portable C99, no global state, no hidden allocation.
  *
- * Same arithmetic as MaixPy (float32, expf, strict '>' everywhere, anchor-major visiting order,
- * first maximum wins), with these deliberate differences, all fixes of MaixPy bugs:
+ * Same arithmetic as MaixPy (float32 with expf; the sigmoid's 1 / (1 + e) in double as MaixPy
+ * writes it; strict '>' everywhere; anchor-major visiting order; first maximum wins), with these
+ * deliberate differences, all fixes of MaixPy bugs:
  *  - classes = out_c / anchor_num - 5 (MaixPy hard-codes 5 anchors); out_c must be a multiple of
  *    anchor_num and give at least one class, else KPU_ERR_ARGUMENT;
  *  - any number of detections (MaixPy writes past a fixed array of 10); the caller sizes its
