@@ -1,0 +1,62 @@
+"""`maixkpu flash` end to end: the CLI over RFC 2217 to the virtual board."""
+from __future__ import annotations
+
+import hashlib
+import random
+import socket
+from pathlib import Path
+
+import pytest
+from maixkpu.cli import main
+from maixkpu.kfpkg import Entry, Kfpkg, write_kfpkg
+
+from host_tests.conftest import shared_model
+
+pytestmark = pytest.mark.slow
+
+
+def boot_image(firmware: bytes) -> bytes:
+    head = bytes([0x02]) + len(firmware).to_bytes(4, "little") + firmware
+    return head + hashlib.sha256(head).digest()
+
+
+def test_flash_kfpkg_over_rfc2217_then_skip_when_unchanged(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from maixkpu.vboard.board import VirtualBoard
+    from maixkpu.vboard.flash import FlashImage
+
+    firmware = random.Random(3).randbytes(120_000)
+    model = shared_model("sipeed_facedetect_320x240.kmodel").read_bytes()
+    pkg = tmp_path / "app.kfpkg"
+    write_kfpkg(pkg, Kfpkg([Entry(0, "fw.bin", firmware, True),
+                            Entry(0x300000, "face.kmodel", model, False)]))
+    expected = bytearray(b"\xff" * (16 << 20))
+    expected[:len(firmware) + 37] = boot_image(firmware)
+    expected[0x300000:0x300000 + len(model)] = model
+
+    flash = FlashImage(size=16 << 20)
+    with VirtualBoard(flash, profile="goE") as board:
+        url = board.rfc2217_url
+        assert url is not None
+        args = ["flash", str(pkg), "--port", url, "--board", "goE", "--baud", "1500000"]
+        assert main(args + ["--quiet"]) == 0
+        assert flash.sha256() == hashlib.sha256(bytes(expected)).digest()
+        assert board.wait_for(lambda: board.state == "app", 5.0)
+        first = capsys.readouterr().err
+        assert "verified" in first and "NOT verified" not in first
+        assert main(args + ["--quiet"]) == 0
+        again = capsys.readouterr().err
+    assert f"0 written, {len(firmware) + 37 + len(model)} already there" in again
+
+
+def test_flash_reports_failure_when_nothing_answers(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "fw.bin").write_bytes(b"\x13" * 100)
+    with socket.socket() as server:  # a TCP port that accepts and never answers
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        url = f"socket://127.0.0.1:{server.getsockname()[1]}"
+        rc = main(["flash", str(tmp_path / "fw.bin"), "--port", url, "--board", "none",
+                   "--timeout", "0.3", "--quiet"])
+    assert rc == 1
+    assert "FAILED: no K210 boot ROM answered" in capsys.readouterr().err
