@@ -325,3 +325,11 @@ def test_kflash_defect_checksum_error_ends_wrong_but_ours_ends_right(
     report = Flasher(ours.port(timeout=0.05), fast_options()).run(read_kfpkg(path).regions())
     assert ours.corrupted_writes == 1 and report.resends == 1
     assert ours.device.flash.sha256() == want
+
+
+def test_kflash_erase_range(monkeypatch: pytest.MonkeyPatch) -> None:
+    lb = make_board("dan", size=MIB)
+    lb.device.flash.write(0, bytes(0x4000))
+    run_kflash(monkeypatch, lb, Path("erase"), addr="0x1000", length="0x2000")
+    assert lb.device.flash.read(0, 0x4000) == bytes(0x1000) + b"\xff" * 0x2000 + bytes(0x1000)
+    assert lb.device.op_counts[0xD8] == 1 and lb.device.op_counts[0xD9] >= 1
