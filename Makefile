@@ -4,13 +4,14 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.installed
+CORE_BUILT := build/.core-built
 PYTEST_ARGS ?=
 
-.PHONY: firmware-check qemu-test core all setup demo test lint bench fuzz sanitize firmware-check qemu-test clean
+.PHONY: all setup core demo test lint bench fuzz sanitize firmware-check qemu-test clean
 
 all: test
 
-$(STAMP): pyproject.toml setup.py tools/maixkpu/_build_core.py $(wildcard modules/kpu/core/*.c modules/kpu/core/*.h tools/maixkpu/cdefs/*.h)
+$(STAMP): pyproject.toml setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -e '.[test]'
@@ -18,28 +19,30 @@ $(STAMP): pyproject.toml setup.py tools/maixkpu/_build_core.py $(wildcard module
 
 setup: $(STAMP)
 
-demo: $(STAMP)
+demo: $(CORE_BUILT)
 	$(PY) -m maixkpu.demo
 
-test: $(STAMP) lint
+test: $(CORE_BUILT) lint
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(PY) -m ruff check tools host_tests
 
-bench: $(STAMP)
+bench: $(CORE_BUILT)
 	$(PY) -m maixkpu.bench
 
 clean:
 	rm -rf build out $(VENV) tools/maixkpu/_core*.so tools/maixkpu/_core.c
 
 # In-place rebuild of the cffi extension after editing the C core (serialised with a lock).
-core: $(STAMP)
-	mkdir -p build && flock build/.core.lock $(PY) tools/maixkpu/_build_core.py
+$(CORE_BUILT): $(STAMP) tools/maixkpu/_build_core.py $(wildcard modules/kpu/core/*.c modules/kpu/core/*.h tools/maixkpu/cdefs/*.h)
+	mkdir -p build && flock build/.core.lock $(PY) tools/maixkpu/_build_core.py && touch $@
+
+core: $(CORE_BUILT)
 
 # The core on RV64: bare-metal build under QEMU virt, driven by pytest (needs the riscv64 gcc,
 # picolibc and qemu-system-misc Debian packages; .ci/run installs them).
-qemu-test: $(STAMP)
+qemu-test: $(CORE_BUILT)
 	$(PY) -m pytest host_tests/firmware/test_qemu_core.py -v
 
 # Cross-compile the core, both backends and the port HAL for the K210 with -Werror; print sizes.

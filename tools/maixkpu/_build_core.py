@@ -21,8 +21,14 @@ CORE = ROOT / "modules" / "kpu" / "core"
 CDEFS = HERE / "cdefs"
 
 
+# setuptools wants source paths relative to the project root; the in-place rebuild below runs
+# the compiler from its temporary folder, so it needs absolute paths.
+_ABSOLUTE = __name__ == "__main__"
+
+
 def _rel(p: Path) -> str:
-    # setuptools wants source paths relative to the project root
+    if _ABSOLUTE:
+        return str(p)
     try:
         return os.path.relpath(p, Path.cwd())
     except ValueError:
@@ -61,5 +67,8 @@ if __name__ == "__main__":
     build_dir.mkdir(parents=True, exist_ok=True)
     so = ffibuilder.compile(tmpdir=str(build_dir), verbose=False)
     target = HERE / Path(so).name
+    for stale in HERE.glob("_core*.so"):  # keep one extension so imports are unambiguous
+        if stale.name != target.name:
+            stale.unlink()
     Path(so).replace(target)
     print(target, file=sys.stderr)
