@@ -41,10 +41,12 @@ class LoopbackBoard:
         self.corrupt_rate = 0.0  # probability that a host write gets one byte flipped
         self.reply_corrupt_rate = 0.0  # same for a board reply
         self.corrupt_write_filter: Callable[[int, bytes], bool] | None = None
+        self.drop_write_filter: Callable[[int, bytes], bool] | None = None  # lost on the wire
         self.silent_after_writes: int | None = None  # board stops answering after N writes
         # what happened
         self.host_writes = 0
         self.corrupted_writes = 0
+        self.dropped_writes = 0
         self.corrupted_replies = 0
         self.isp_entries = 0
         self.line_log: list[tuple[str, bool]] = []
@@ -99,6 +101,9 @@ class LoopbackBoard:
         if self.silent_after_writes is not None and index >= self.silent_after_writes:
             self.device.faults.silent = True
         if self.host_baudrate != self.device.baudrate:
+            return
+        if self.drop_write_filter is not None and self.drop_write_filter(index, data):
+            self.dropped_writes += 1
             return
         if (self.corrupt_write_filter is not None and self.corrupt_write_filter(index, data)) \
                 or (self.corrupt_rate and self.rng.random() < self.corrupt_rate):

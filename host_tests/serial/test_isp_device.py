@@ -333,3 +333,34 @@ def test_kflash_erase_range(monkeypatch: pytest.MonkeyPatch) -> None:
     run_kflash(monkeypatch, lb, Path("erase"), addr="0x1000", length="0x2000")
     assert lb.device.flash.read(0, 0x4000) == bytes(0x1000) + b"\xff" * 0x2000 + bytes(0x1000)
     assert lb.device.op_counts[0xD8] == 1 and lb.device.op_counts[0xD9] >= 1
+
+
+def test_lost_rom_baud_request_falls_back_to_115200() -> None:
+    lb = make_board("kd233", size=2 * MIB)
+    lb.drop_write_filter = lambda index, data: data[1:2] == b"\xc6"  # the C6 is lost
+    regions = [(0, boot_image(b"\x6f" * 70_000))]
+    report = Flasher(lb.port(timeout=0.05), fast_options(board="goE", baudrate=1500000)) \
+        .run(regions)
+    assert lb.dropped_writes == 1
+    assert any("stayed at 115200" in line for line in report.log)
+    assert report.verified is True and lb.device.flash.read(0, 70_037) == regions[0][1]
+
+
+@pytest.mark.parametrize("op", [0xC2, 0xC3, 0xC5, 0xD2, 0xD6, 0xD7, 0xDD, 0xDC, 0xD4, 0xD5])
+def test_each_request_lost_once_is_recovered(op: int) -> None:
+    lb = make_board("kd233", size=2 * MIB)
+    lost: list[int] = []
+
+    def drop_first(index: int, data: bytes) -> bool:
+        if data[1] == op and not lost:
+            lost.append(index)
+            return True
+        return False
+
+    lb.drop_write_filter = drop_first
+    regions = [(0, boot_image(random.Random(op).randbytes(140_000)))]
+    report = Flasher(lb.port(timeout=0.05), fast_options(board="kd233", baudrate=2000000)) \
+        .run(regions)
+    assert lb.dropped_writes == 1
+    assert report.verified is True and lb.device.reboot_requested
+    assert lb.device.flash.read(0, len(regions[0][1])) == regions[0][1]

@@ -180,7 +180,12 @@ class Flasher:
             if self.link.request(framing.pack_short(Op.NOP), self.opt.greeting_timeout):
                 self._log("boot ROM switched to 1.5 Mbaud")
                 return
-        raise FlashError("the boot ROM did not answer at 1.5 Mbaud; use --slow")
+        # a lost request leaves the ROM at the old rate: carry on there, only slower
+        self.port.baudrate = ROM_BAUDRATE
+        if self.link.request(framing.pack_short(Op.NOP), self.opt.greeting_timeout):
+            self._log("boot ROM stayed at 115200 baud (the 1.5 Mbaud request was lost)")
+            return
+        raise FlashError("the boot ROM answers neither at 1.5 Mbaud nor at 115200; use --slow")
 
     def upload_stage2(self, prog: bytes) -> None:
         if self.profile.fast_rom and not self.opt.slow and self.opt.baudrate >= FAST_ROM_BAUDRATE:
