@@ -11,6 +11,8 @@ from typing import Callable
 
 import pytest
 import serial
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from maixkpu.isp.flasher import Flasher, FlashError, FlashOptions
 from maixkpu.kfpkg import Entry, Kfpkg, read_kfpkg, write_kfpkg
 from maixkpu.vboard.flash import FlashImage
@@ -364,3 +366,25 @@ def test_each_request_lost_once_is_recovered(op: int) -> None:
     assert lb.dropped_writes == 1
     assert report.verified is True and lb.device.reboot_requested
     assert lb.device.flash.read(0, len(regions[0][1])) == regions[0][1]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=700), min_size=1, max_size=60),
+       st.binary(min_size=1, max_size=3000))
+def test_any_chunking_gives_the_same_replies_and_flash(cuts: list[int], data: bytes) -> None:
+    session = (short(0xC2) + request(0xC3, 0x80000000, b"\x13" * 1024) + request(0xC5, 0x80000000)
+               + short(0xD2) + request(0xD7, 1) + request(0xD4, 0x1000, data)
+               + request(0xD4, 0x8000, data[::-1]) + short(0xD9) + short(0xD5))
+    whole = IspDevice(FlashImage(size=64 * 1024))
+    expected = whole.feed(session)
+    chunked = IspDevice(FlashImage(size=64 * 1024))
+    out, pos, i = b"", 0, 0
+    while pos < len(session):
+        n = cuts[i % len(cuts)]
+        out += chunked.feed(session[pos:pos + n])
+        pos, i = pos + n, i + 1
+    assert out == expected == (b"\xc0\xc2\xe0\xc0\xc0\xc3\xe0\xc0\xc0\xd2\xe0\xc0\xc0\xd7\xe0\xc0"
+                               b"\xc0\xd4\xe0\xc0\xc0\xd4\xe0\xc0\xc0\xd9\xe0\xc0\xc0\xd5\xe0\xc0")
+    assert chunked.flash.read(0x1000, len(data)) == data
+    assert chunked.flash.read(0x8000, len(data)) == data[::-1]
+    assert chunked.reboot_requested
