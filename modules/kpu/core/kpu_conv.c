@@ -30,9 +30,12 @@
 
 /* ---- arithmetic helpers ---- */
 
-/* Flooring right shift of a signed value without relying on implementation-defined >>. */
+/* Flooring right shift of a signed value. >> on a negative value is implementation-defined;
+ * where it is arithmetic (every compiler we know) the constant test folds to a plain shift. */
 static inline int64_t asr64(int64_t v, uint32_t s)
 {
+    if (((int64_t)-1 >> 1) == -1)
+        return v >> s;
     if (v >= 0)
         return v >> s;
     return -(int64_t)((~(uint64_t)v) >> s) - 1;
@@ -92,6 +95,39 @@ static inline uint64_t bits(uint64_t w, unsigned lo, unsigned n)
     return (w >> lo) & (((uint64_t)1 << n) - 1u);
 }
 
+/* Highest segment with x_start < b in a sorted table (0 if none), by bisection. */
+static unsigned bisect_segment(const int64_t *xs, int64_t b)
+{
+    unsigned lo = 0, hi = KPU_ACT_SEGMENTS;
+    while (lo < hi) {
+        unsigned mid = (lo + hi) / 2;
+        if (xs[mid] < b)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo ? lo - 1 : 0;
+}
+
+static void build_act_buckets(kpu_conv_layer_t *l)
+{
+    /* b <= x_start[1] selects segment 0 (or none, which also gives 0); b > x_start[15]
+     * selects 15. Only (x_start[1], x_start[15]] needs the buckets. */
+    l->act_lo = l->act_search[1];
+    l->act_hi = l->act_search[KPU_ACT_SEGMENTS - 1];
+    l->act_bucket_shift = 0;
+    if (l->act_hi <= l->act_lo)
+        return;
+    uint64_t span = (uint64_t)(l->act_hi - l->act_lo); /* <= 2^36 */
+    while (((span - 1u) >> l->act_bucket_shift) >= KPU_ACT_BUCKETS)
+        l->act_bucket_shift++;
+    for (unsigned j = 0; j < KPU_ACT_BUCKETS; j++) {
+        uint64_t first = ((uint64_t)j << l->act_bucket_shift) + 1u;
+        int64_t b = first <= span ? l->act_lo + (int64_t)first : l->act_hi;
+        l->act_bucket[j] = (uint8_t)bisect_segment(l->act_search, b);
+    }
+}
+
 static void decode_act(kpu_conv_layer_t *l, const uint8_t *act)
 {
     uint64_t add_lo = read_u64le(act + 16 * 8), add_hi = read_u64le(act + 17 * 8);
@@ -103,9 +139,16 @@ static void decode_act(kpu_conv_layer_t *l, const uint8_t *act)
         seg->y_mul = (int32_t)sign_extend(bits(w, 8, 16), 16);
         seg->x_start = sign_extend(bits(w, 24, 36), 36);
         seg->add = (uint32_t)((i < 8 ? add_lo >> (8 * i) : add_hi >> (8 * (i - 8))) & 0xffu);
+        seg->eff_shift = seg->shift > 62 ? 62 : seg->shift;
+        seg->frac_mask = ((uint64_t)1 << seg->eff_shift) - 1u;
+        seg->half = seg->eff_shift ? (uint64_t)1 << (seg->eff_shift - 1) : 1u;
         if (i > 0 && seg->x_start < l->act[i - 1].x_start)
             l->act_sorted = 0;
+        l->act_search[i] = seg->x_start;
+        l->act_search[KPU_ACT_SEGMENTS + i] = INT64_MAX;
     }
+    if (l->act_sorted)
+        build_act_buckets(l);
 }
 
 kpu_status_t kpu_conv_prepare(kpu_conv_layer_t *l, const kpu_conv_job_t *job,
@@ -290,34 +333,39 @@ static void box_sum(const kpu_conv_layer_t *l, const int32_t *restrict csum, int
 
 /* ---- accumulation of S over one tile (n is a multiple of 16) ---- */
 
-static void acc3x3_u8(int32_t *restrict acc, const int32_t *w, const uint8_t *restrict r0,
+/* 8-bit weights: w * x <= 255 * 255 fits in 16 unsigned bits; saying so lets the compiler use
+ * 16-bit vector multiplies (several times faster than 32-bit ones on plain SSE2). */
+#define MUL8(w, x) ((int32_t)(uint16_t)((w) * (x)))
+
+static void acc3x3_u8(int32_t *restrict acc, const uint16_t *w, const uint8_t *restrict r0,
                       size_t pw, size_t n)
 {
     const uint8_t *restrict r1 = r0 + pw;
     const uint8_t *restrict r2 = r1 + pw;
-    int32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5], w6 = w[6],
-            w7 = w[7], w8 = w[8];
+    uint16_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5], w6 = w[6],
+             w7 = w[7], w8 = w[8];
     n &= ~(size_t)15;
     for (size_t i = 0; i < n; i++)
-        acc[i] += w0 * r0[i] + w1 * r0[i + 1] + w2 * r0[i + 2] + w3 * r1[i] + w4 * r1[i + 1] +
-                  w5 * r1[i + 2] + w6 * r2[i] + w7 * r2[i + 1] + w8 * r2[i + 2];
+        acc[i] += MUL8(w0, r0[i]) + MUL8(w1, r0[i + 1]) + MUL8(w2, r0[i + 2]) +
+                  MUL8(w3, r1[i]) + MUL8(w4, r1[i + 1]) + MUL8(w5, r1[i + 2]) +
+                  MUL8(w6, r2[i]) + MUL8(w7, r2[i + 1]) + MUL8(w8, r2[i + 2]);
 }
 
-static void acc1x1x4_u8(int32_t *restrict acc, const int32_t *w, const uint8_t *restrict x0,
+static void acc1x1x4_u8(int32_t *restrict acc, const uint16_t *w, const uint8_t *restrict x0,
                         const uint8_t *restrict x1, const uint8_t *restrict x2,
                         const uint8_t *restrict x3, size_t n)
 {
-    int32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
+    uint16_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
     n &= ~(size_t)15;
     for (size_t i = 0; i < n; i++)
-        acc[i] += w0 * x0[i] + w1 * x1[i] + w2 * x2[i] + w3 * x3[i];
+        acc[i] += MUL8(w0, x0[i]) + MUL8(w1, x1[i]) + MUL8(w2, x2[i]) + MUL8(w3, x3[i]);
 }
 
-static void acc1x1_u8(int32_t *restrict acc, int32_t w, const uint8_t *restrict x, size_t n)
+static void acc1x1_u8(int32_t *restrict acc, uint16_t w, const uint8_t *restrict x, size_t n)
 {
     n &= ~(size_t)15;
     for (size_t i = 0; i < n; i++)
-        acc[i] += w * x[i];
+        acc[i] += MUL8(w, x[i]);
 }
 
 /* 16-bit weights: a tap product is < 2^24, nine of them < 2^28; sums go to int64. */
@@ -354,20 +402,31 @@ static void acc_tile(const kpu_conv_layer_t *l, const uint8_t *planes, uint32_t 
     size_t wbase = (size_t)o * (l->depthwise ? 1u : l->ic) * kk;
     int32_t *a32 = acc;
     int64_t *a64 = acc;
+    uint16_t w8[9];
     int32_t wv[9];
     memset(acc, 0, n * (l->eight_bit ? sizeof(int32_t) : sizeof(int64_t)));
-    if (l->k == 1 && l->eight_bit) {
+    if (l->eight_bit) {
+        const uint8_t *wp = l->weights + wbase;
         uint32_t c = 0;
-        for (; c + 4 <= cn; c += 4) {
-            for (uint32_t j = 0; j < 4; j++)
-                wv[j] = weight_at(l, wbase + c + j);
-            const uint8_t *p = planes + (size_t)(c0 + c) * l->plane_stride + q0;
-            acc1x1x4_u8(a32, wv, p, p + l->plane_stride, p + 2 * l->plane_stride,
-                        p + 3 * l->plane_stride, n);
+        if (l->k == 1) {
+            for (; c + 4 <= cn; c += 4) {
+                for (uint32_t j = 0; j < 4; j++)
+                    w8[j] = wp[c + j];
+                const uint8_t *p = planes + (size_t)(c0 + c) * l->plane_stride + q0;
+                acc1x1x4_u8(a32, w8, p, p + l->plane_stride, p + 2 * l->plane_stride,
+                            p + 3 * l->plane_stride, n);
+            }
         }
-        for (; c < cn; c++)
-            acc1x1_u8(a32, weight_at(l, wbase + c),
-                      planes + (size_t)(c0 + c) * l->plane_stride + q0, n);
+        for (; c < cn; c++) {
+            const uint8_t *p = planes + (size_t)(c0 + c) * l->plane_stride + q0;
+            if (l->k == 1) {
+                acc1x1_u8(a32, wp[c], p, n);
+                continue;
+            }
+            for (uint32_t t = 0; t < 9; t++)
+                w8[t] = wp[(size_t)c * 9 + t];
+            acc3x3_u8(a32, w8, p, l->pw, n);
+        }
         return;
     }
     for (uint32_t c = 0; c < cn; c++) {
@@ -378,10 +437,7 @@ static void acc_tile(const kpu_conv_layer_t *l, const uint8_t *planes, uint32_t 
         }
         for (uint32_t t = 0; t < 9; t++)
             wv[t] = weight_at(l, wbase + (size_t)c * 9 + t);
-        if (l->eight_bit)
-            acc3x3_u8(a32, wv, p, l->pw, n);
-        else
-            acc3x3_u16(a64, wv, p, l->pw, n);
+        acc3x3_u16(a64, wv, p, l->pw, n);
     }
 }
 
@@ -398,26 +454,42 @@ static int64_t weight_sum(const kpu_conv_layer_t *l, uint32_t o)
 
 /* ---- batch norm + activation ---- */
 
-static inline const kpu_act_segment_t *find_segment(const kpu_conv_layer_t *l, int64_t b)
+/* Index of the highest segment with x_start < b (V02; the caller passes b + 1 for the v0.1
+ * rule x_start <= b, the same thing for integers), or 0 when none qualifies. */
+static inline unsigned find_segment(const kpu_conv_layer_t *l, int64_t b)
 {
-    int le = l->rounding == KPU_CONV_ROUND_CS; /* v0.1: x_start <= B */
     if (l->act_sorted) {
-        /* the segments that qualify form a prefix: count them by bisection */
-        unsigned lo = 0, hi = KPU_ACT_SEGMENTS;
-        while (lo < hi) {
-            unsigned mid = (lo + hi) / 2;
-            int ok = le ? l->act[mid].x_start <= b : l->act[mid].x_start < b;
-            if (ok)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        return &l->act[lo ? lo - 1 : 0];
+        if (b <= l->act_lo)
+            return 0;
+        if (b > l->act_hi)
+            return KPU_ACT_SEGMENTS - 1;
+        unsigned si = l->act_bucket[(uint64_t)(b - l->act_lo - 1) >> l->act_bucket_shift];
+        while (l->act_search[si + 1] < b) /* act_search[16] is INT64_MAX */
+            si++;
+        return si;
     }
-    for (int i = KPU_ACT_SEGMENTS - 1; i > 0; i--)
-        if (le ? l->act[i].x_start <= b : l->act[i].x_start < b)
-            return &l->act[i];
-    return &l->act[0];
+    for (unsigned i = KPU_ACT_SEGMENTS - 1; i > 0; i--)
+        if (l->act[i].x_start < b)
+            return i;
+    return 0;
+}
+
+/* RNE_buggy and CS (spec 4.7) with the segment's precomputed constants. */
+static inline int64_t seg_round_rne_buggy(int64_t v, const kpu_act_segment_t *seg)
+{
+    int64_t i = asr64(v, seg->eff_shift);
+    uint64_t f = (uint64_t)v & seg->frac_mask;
+    int up = (f > seg->half) | ((f == seg->half) & (int)((uint64_t)i & 1u));
+    return i + (up ? (v < 0 ? -1 : 1) : 0);
+}
+
+static inline int64_t seg_round_carry_shift(int64_t v, const kpu_act_segment_t *seg)
+{
+    if (seg->eff_shift == 0)
+        return v;
+    int64_t t = asr64(v, seg->eff_shift - 1);
+    int64_t r = asr64(t, 1);
+    return ((uint64_t)t & 1u) ? (t >= 0 ? r + 1 : r - 1) : r;
 }
 
 typedef struct channel_consts {
@@ -437,27 +509,34 @@ static void channel_consts(const kpu_conv_layer_t *l, uint32_t o, channel_consts
     cc->norm_shift = (uint32_t)bits(bn, 56, 4);
 }
 
-/* ACC -> BN -> activation -> byte for rows [y0, y1) of channel o (tile starts at row y0). */
+/* ACC -> BN -> activation -> byte for rows [y0, y1) of channel o (tile starts at row y0).
+ * Everything the pixel loop needs is copied into locals: the byte stores could otherwise alias
+ * the layer struct and force reloads. */
 static void finish_rows(const kpu_conv_layer_t *l, const channel_consts_t *cc, const void *acc,
-                        const int32_t *sx, uint32_t y0, uint32_t y1, uint8_t *act_plane)
+                        const int32_t *restrict sx, uint32_t y0, uint32_t y1,
+                        uint8_t *restrict act_plane)
 {
-    const int32_t *a32 = l->eight_bit ? acc : NULL;
-    const int64_t *a64 = l->eight_bit ? NULL : acc;
-    int cs = l->rounding == KPU_CONV_ROUND_CS;
+    const int32_t *restrict a32 = l->eight_bit ? acc : NULL;
+    const int64_t *restrict a64 = l->eight_bit ? NULL : acc;
+    const int cs = l->rounding == KPU_CONV_ROUND_CS;
+    const int64_t arg_x = l->arg_x, c = cc->c, nm = cc->norm_mul, na = cc->norm_add;
+    const uint32_t shr_x = l->shr_x, ns = cc->norm_shift, iw = l->iw, pw = l->pw;
+    const kpu_act_segment_t *restrict act = l->act;
     for (uint32_t y = y0; y < y1; y++) {
-        size_t t = (size_t)(y - y0) * l->pw;      /* index in the tile */
-        const int32_t *sxr = sx + (size_t)y * l->pw;
-        uint8_t *out = act_plane + (size_t)y * l->iw;
-        for (uint32_t x = 0; x < l->iw; x++) {
+        size_t t = (size_t)(y - y0) * pw;      /* index in the tile */
+        const int32_t *restrict sxr = sx + (size_t)y * pw;
+        uint8_t *restrict out = act_plane + (size_t)y * iw;
+        for (uint32_t x = 0; x < iw; x++) {
             int64_t s = a32 ? a32[t + x] : a64[t + x];
-            int64_t acc_v = s + asr64((int64_t)l->arg_x * sxr[x], l->shr_x) + cc->c;
+            int64_t acc_v = s + asr64(arg_x * sxr[x], shr_x) + c;
             acc_v = clamp64(acc_v, -ACC_LIMIT, ACC_LIMIT);
-            int64_t b = asr64(acc_v * cc->norm_mul, cc->norm_shift) + cc->norm_add;
+            int64_t b = asr64(acc_v * nm, ns) + na;
             b = clamp64(b, -B_LIMIT, B_LIMIT);
-            const kpu_act_segment_t *seg = find_segment(l, b);
+            /* v0.1's x_start <= b is x_start < b + 1 */
+            const kpu_act_segment_t *seg = &act[find_segment(l, b + cs)];
             int64_t v = (b - seg->x_start) * seg->y_mul; /* |.| < 2^56 */
-            int64_t yv = (cs ? kpu_round_carry_shift(v, seg->shift)
-                             : kpu_round_rne_buggy(v, seg->shift)) + seg->add;
+            int64_t yv = (cs ? seg_round_carry_shift(v, seg) : seg_round_rne_buggy(v, seg)) +
+                         seg->add;
             out[x] = (uint8_t)clamp64(yv, 0, 255);
         }
     }

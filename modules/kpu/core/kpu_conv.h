@@ -11,6 +11,7 @@
 #include "kpu_status.h"
 
 #define KPU_ACT_SEGMENTS 16
+#define KPU_ACT_BUCKETS 256
 
 /* Rounding of the activation step and segment choice (mirrors kpu_soft_rounding_t). */
 typedef enum kpu_conv_rounding {
@@ -23,6 +24,11 @@ typedef struct kpu_act_segment {
     int32_t y_mul;   /* 16-bit two's complement, sign-extended */
     uint32_t shift;  /* 0..255 as stored */
     uint32_t add;    /* 0..255 */
+    /* Rounding constants. The layer's products have |v| < 2^56, and for those any shift
+     * above 62 rounds like 62, so the shift is capped there. */
+    uint32_t eff_shift;
+    uint64_t frac_mask; /* 2^s - 1 */
+    uint64_t half;      /* 2^(s-1); 1 for s = 0, so the fraction 0 never rounds */
 } kpu_act_segment_t;
 
 /* A checked, decoded layer. Pointers borrow the job's tables. */
@@ -43,6 +49,12 @@ typedef struct kpu_conv_layer {
     const uint8_t *bn;      /* oc x 8 bytes */
     kpu_act_segment_t act[KPU_ACT_SEGMENTS];
     int act_sorted;         /* x_start non-decreasing: the segment can be found by bisection */
+    int64_t act_search[2 * KPU_ACT_SEGMENTS]; /* x_start, then INT64_MAX sentinels */
+    /* Sorted tables: B in (act_lo, act_hi] maps to a bucket holding the segment of the
+     * bucket's lowest B; at most a few segment starts follow inside a bucket. */
+    int64_t act_lo, act_hi;
+    uint32_t act_bucket_shift;
+    uint8_t act_bucket[KPU_ACT_BUCKETS];
     /* derived geometry of the scratch planes */
     uint32_t pw, ph;        /* padded input plane: (iw + k - 1) x (ih + k - 1) */
     size_t plane_stride;    /* elements per padded plane, a multiple of 16 with slack */
