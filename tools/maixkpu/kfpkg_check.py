@@ -15,6 +15,7 @@ import hashlib
 import re
 import struct
 from dataclasses import dataclass
+from typing import Callable, Optional
 
 from maixkpu.isp import bootimage
 from maixkpu.kfpkg import FLASH_SIZE, Entry, Kfpkg
@@ -26,6 +27,8 @@ KMDL = b"LDMK"  # 'KMDL' as a little-endian u32
 KMDL_BE = b"KMDL"
 
 ERROR, WARNING = "error", "warning"
+
+AddProblem = Callable[[str, Optional[int], str], None]
 
 
 @dataclass(frozen=True)
@@ -221,9 +224,7 @@ def verify(pkg: Kfpkg, flash_size: int = FLASH_SIZE, core_check: bool = True) ->
     return problems
 
 
-def _verify_model(entry: Entry, model: ModelInfo, where: str, i: int,
-                  add: object) -> None:
-    assert callable(add)
+def _verify_model(entry: Entry, model: ModelInfo, where: str, i: int, add: AddProblem) -> None:
     if model.problem:
         add(ERROR, i, f"{where}: invalid kmodel: {model.problem}")
     want_big = expected_big_endian(entry)
@@ -241,8 +242,7 @@ def _verify_model(entry: Entry, model: ModelInfo, where: str, i: int,
         add(WARNING, i, f"{where}: inside MaixPy's file system region 0xD00000-0xFFFFFF")
 
 
-def _verify_overlaps(pkg: Kfpkg, add: object) -> None:
-    assert callable(add)
+def _verify_overlaps(pkg: Kfpkg, add: AddProblem) -> None:
     spans = sorted((e.address, e.end, i, e.name) for i, e in enumerate(pkg.entries)
                    if e.data is not None and e.flash_size)
     if not spans:
