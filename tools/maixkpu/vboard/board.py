@@ -96,7 +96,8 @@ class VirtualBoard:
         self.baudrate = DEFAULT_BAUD  # the board's UART
         self.host_baud: int | None = None  # what the RFC 2217 client set
         self.rx_count = 0  # bytes from the host that reached the board
-        self._reset_fault_done = False
+        self.tx_count = 0  # bytes the board put on the wire (after line faults)
+        self._faults_done: set[str] = set()  # one-shot faults that have acted
         self.flash: FlashImage | None = None
         self.isp: IspDevice | None = None
         self.repl: Repl | None = None
@@ -342,6 +343,7 @@ class VirtualBoard:
     def _to_transports(self, data: bytes) -> None:
         if self.state == HUNG:
             return
+        self.tx_count += len(data)
         for transport in (self.rfc2217, self.pty):
             if transport is not None:
                 transport.send(data)
@@ -349,29 +351,40 @@ class VirtualBoard:
     def _from_line(self, data: bytes) -> None:
         """Host bytes after line faults and pacing; fault counters cut them where they act."""
         with self._lock:
-            if self._release_pending:
-                self._leave_reset()  # the chip is out of reset by the time a byte arrives
-            while data:
-                if self.state in (OFF, HUNG):
-                    return
-                take = len(data)
-                for limit in (self.faults.stop_after, self._pending_reset_fault()):
-                    if limit is not None and limit >= self.rx_count:
-                        take = min(take, limit - self.rx_count)
-                piece, data = data[:take], data[take:]
-                self.rx_count += len(piece)
-                self._deliver(piece)
-                if self.faults.stop_after is not None and self.rx_count >= self.faults.stop_after:
-                    self._hang()
-                    return
-                if self._pending_reset_fault() == self.rx_count:
-                    self._reset_fault_done = True
-                    self._event("fault_reset", self.rx_count)
-                    self._enter_reset()
-                    self._leave_reset()
+            try:
+                self._take_bytes(data)
+            finally:
+                self._changed.notify_all()  # rx_count moved
 
-    def _pending_reset_fault(self) -> int | None:
-        return None if self._reset_fault_done else self.faults.reset_after
+    def _take_bytes(self, data: bytes) -> None:
+        if self._release_pending:
+            self._leave_reset()  # the chip is out of reset by the time a byte arrives
+        while data:
+            if self.state in (OFF, HUNG):
+                return
+            take = len(data)
+            for limit in (self._pending_fault("stop"), self._pending_fault("reset")):
+                if limit is not None:
+                    take = min(take, limit - self.rx_count)
+            piece, data = data[:take], data[take:]
+            self.rx_count += len(piece)
+            self._deliver(piece)
+            if self._pending_fault("stop") == self.rx_count:
+                self._faults_done.add("stop")
+                self._hang()
+                return
+            if self._pending_fault("reset") == self.rx_count:
+                self._faults_done.add("reset")
+                self._event("fault_reset", self.rx_count)
+                self._enter_reset()
+                self._leave_reset()
+
+    def _pending_fault(self, kind: str) -> int | None:
+        """Byte count at which a one-shot fault still has to act (None: done or not set)."""
+        limit = self.faults.stop_after if kind == "stop" else self.faults.reset_after
+        if limit is None or kind in self._faults_done or limit < self.rx_count:
+            return None
+        return limit
 
     def _hang(self) -> None:
         self._stop_app()
