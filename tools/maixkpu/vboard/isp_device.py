@@ -52,6 +52,15 @@ BOOT_ENTRY = 0x80000000
 # kflash scales the ROM baud request by 38.6/38 on FT2232 boards (goE, trainer): the ROM's
 # divider assumes that clock ratio, so the line rate is the request scaled back.
 ROM_BAUD_NUM, ROM_BAUD_DEN = 380, 386
+STANDARD_RATES = (9600, 19200, 38400, 57600, 115200, 230400, 460800, 500000, 576000, 921600,
+                  1000000, 1500000, 2000000, 3000000)
+
+
+def rom_line_rate(requested: int) -> int:
+    """The UART rate a ROM baud request gives: scaled back, snapped to a standard rate (2%)."""
+    rate = round(requested * ROM_BAUD_NUM / ROM_BAUD_DEN)
+    nearest = min(STANDARD_RATES, key=lambda r: abs(r - rate))
+    return nearest if abs(nearest - rate) <= nearest * 0.02 else rate
 
 ROM, STAGE2, HALTED, REBOOTED = "rom", "stage2", "halted", "rebooted"
 
@@ -155,7 +164,7 @@ class IspDevice:
         if op == Op.CHANGE_BAUDRATE:
             if self._reject(req, 4) is None and len(req.data) == 4:
                 (value,) = struct.unpack("<I", req.data)
-                self.pending_baudrate = round(value * ROM_BAUD_NUM / ROM_BAUD_DEN)
+                self.pending_baudrate = rom_line_rate(value)
             return None
         return pack_response(op, Status.INVALID_COMMAND)
 
