@@ -267,6 +267,18 @@ def test_layer_output_beyond_the_last_run_and_bad_channel(mnist: core.Model) -> 
         mnist.layer_output(0, channel=16)
 
 
+def test_feature_maps_are_refused_after_another_model_reused_the_kpu() -> None:
+    with core.Model.load(shared_model(MNIST)) as a, core.Model.load(shared_model(MNIST)) as b, \
+            core.SoftKpu() as shared, core.SoftKpu() as own:
+        (fmap,) = a.run(digit(), last_layer=0, backend=shared)
+        b.run(np.zeros(784, dtype=np.uint8), last_layer=0, backend=shared)
+        with pytest.raises(core.KpuStateError, match="another run"):
+            a.layer_output(0)
+        np.testing.assert_array_equal(a.run(digit(), last_layer=0, backend=own)[0], fmap)
+        b.run(np.zeros(784, dtype=np.uint8), last_layer=0, backend=shared)
+        np.testing.assert_array_equal(a.layer_output(0), fmap)  # its own KPU was not touched
+
+
 def test_face_layer_table_matches_the_model_facts() -> None:
     with core.Model.load(shared_model(FACE)) as face:
         layers = face.layers()

@@ -31,6 +31,9 @@ _ROUNDING = {"v0.2": lib.KPU_ROUND_V02, "v0.1": lib.KPU_ROUND_V01} if hasattr(
 # CPU layers that keep the element order of the K210_CONV output before them
 _ELEMENTWISE = frozenset(int(getattr(lib, n)) for n in (
     "KL_DEQUANTIZE", "KL_CHANNELWISE_DEQUANTIZE", "KL_LOGISTIC"))
+# layers whose output lives in KPU RAM, which any later run on the same KPU overwrites
+_KPU_RAM_WRITERS = frozenset(int(getattr(lib, n)) for n in (
+    "KL_K210_CONV", "KL_K210_ADD_PADDING", "KL_K210_UPLOAD"))
 _NP_DTYPE = {int(lib.KPU_DTYPE_UINT8): np.dtype(np.uint8),
              int(lib.KPU_DTYPE_FLOAT32): np.dtype("<f4")}
 
@@ -221,6 +224,10 @@ class SoftKpu:
 
     def __init__(self, rounding: str = "v0.2", *, memory_limit: int = 0) -> None:
         self._soft: Any = None
+        # Runs on one KPU must not overlap (cffi releases the GIL in C calls), and a model may
+        # only read feature maps from KPU RAM while no other run has reused it (generation).
+        self.lock = threading.RLock()
+        self.generation = 0
         self._rounding = self._check_rounding(rounding)
         self._alloc = _CountingAllocator(memory_limit)
         out = ffi.new("kpu_soft_t **")
@@ -291,9 +298,10 @@ class SoftKpu:
 
     def close(self) -> None:
         """Frees the KPU RAM image. Closing twice is harmless."""
-        soft, self._soft = self._soft, None
-        if soft is not None:
-            lib.kpu_soft_destroy(soft)
+        with self.lock:  # never while a run is using it
+            soft, self._soft = self._soft, None
+            if soft is not None:
+                lib.kpu_soft_destroy(soft)
 
     def __enter__(self) -> SoftKpu:
         return self
@@ -382,6 +390,7 @@ class Model:
         self._buf = ffi.from_buffer(self._data)
         self._alloc = _CountingAllocator(memory_limit)
         self._backend: SoftKpu | None = None  # backend of the last run (holds layer outputs)
+        self._generation = 0  # the backend's run counter at that run
         self.path = None if isinstance(source, (bytes, bytearray, memoryview)) else Path(source)
         out = ffi.new("kpu_model_t **")
         diag = _new_diag()
@@ -533,8 +542,11 @@ class Model:
                             f"layer {last} out of range 0..{self.layer_count - 1}")
         diag = _new_diag()
         self._backend = None
-        _raise(lib.kpu_model_run(handle, soft.backend_ptr, buf, len(buf), last, diag), diag)
-        self._backend = soft
+        with soft.lock:
+            soft.generation += 1
+            st = lib.kpu_model_run(handle, soft.backend_ptr, buf, len(buf), last, diag)
+            _raise(st, diag)
+            self._backend, self._generation = soft, soft.generation
         if last_layer is None or last == self.layer_count - 1:
             return [self.output(i) for i in range(self.output_count)]
         return [self.layer_output(last)]
@@ -585,8 +597,14 @@ class Model:
         handle = self._handle()
         info = self.layer_output_info(layer)
         self._check_has_run(layer)
-        if self._backend is None or self._backend.closed:
+        soft = self._backend
+        if soft is None or soft.closed:
             raise error_for(lib.KPU_ERR_STATE, "the backend of the last run is closed", layer)
+        if soft.generation != self._generation and \
+                self.layer_info(layer).type in _KPU_RAM_WRITERS:
+            raise error_for(lib.KPU_ERR_STATE,
+                            f"layer {layer}'s output in KPU RAM was overwritten by another run on "
+                            "the same KPU; run this model again first", layer)
         ch = -1 if channel is None else int(channel)
         if channel is not None and not 0 <= ch < info.c:
             raise error_for(lib.KPU_ERR_INDEX,
@@ -596,8 +614,10 @@ class Model:
         dst = ffi.new("uint8_t[]", max(nbytes, 1))
         copied = ffi.new("size_t *")
         diag = _new_diag()
-        _raise(lib.kpu_model_read_layer_output(handle, self._backend.backend_ptr, layer, ch, dst,
-                                               nbytes, copied, diag), diag)
+        with soft.lock:
+            st = lib.kpu_model_read_layer_output(handle, soft.backend_ptr, layer, ch, dst, nbytes,
+                                                 copied, diag)
+        _raise(st, diag)
         n = int(copied[0]) // info.dtype.itemsize
         arr = np.frombuffer(ffi.buffer(dst, n * info.dtype.itemsize), dtype=info.dtype).copy()
         shape: tuple[int, ...] = (info.h, info.w) if channel is not None else info.shape
