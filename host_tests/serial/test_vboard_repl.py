@@ -311,3 +311,25 @@ def test_machine_reset_reboots_the_board(client: Client, board: VirtualBoard) ->
     client.friendly_prompt()
     client.write(b"print('back')\r")
     assert client.read_until(b">>> ").endswith(b"back\r\n>>> ")
+
+
+def test_camera_folder_and_lcd_output_folder(tmp_path: Path) -> None:
+    from PIL import Image
+
+    camera, lcd_out = tmp_path / "camera", tmp_path / "lcd"
+    camera.mkdir()
+    Image.new("RGB", (320, 240), (0, 255, 0)).save(camera / "frame.png")
+    flash = bootable_flash()
+    with VirtualBoard(flash, fs_dir=tmp_path / "fs", camera_dir=camera,
+                      lcd_out_dir=lcd_out) as vb, Client(vb.rfc2217_url or "") as c:
+        c.enter_raw()
+        out, err = c.raw_exec(
+            b"import sensor, lcd\nsensor.reset()\nsensor.set_pixformat(sensor.RGB565)\n"
+            b"sensor.set_framesize(sensor.QVGA)\nimg = sensor.snapshot()\n"
+            b"print(img.width(), img.height(), img.get_pixel(5, 5))\nlcd.init()\n"
+            b"lcd.display(img)\nimg.save('snap.bmp')")
+        assert err == b""
+        assert out == b"320 240 (0, 255, 0)\r\n"
+        assert (tmp_path / "fs" / "snap.bmp").is_file()  # board paths resolve in /flash
+        assert [p.suffix for p in lcd_out.iterdir()] == [".png"]
+    flash.close()
