@@ -141,3 +141,23 @@ def test_module_entry_point_lists_the_commands() -> None:
                           text=True, timeout=60)
     assert proc.returncode == 0
     assert "info" in proc.stdout and "run" in proc.stdout
+
+
+def test_commands_are_discovered_and_a_broken_one_is_reported(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from maixkpu import commands
+
+    (tmp_path / "hello.py").write_text(
+        "def register(sub):\n"
+        "    p = sub.add_parser('hello')\n"
+        "    p.add_argument('--n', type=int, default=1)\n"
+        "    p.set_defaults(func=lambda args: print('hi' * args.n) or 7)\n")
+    (tmp_path / "broken.py").write_text("import no_such_module_here\n")
+    monkeypatch.setattr(commands, "__path__", [str(tmp_path)])
+    for name in ("hello", "broken"):
+        monkeypatch.delitem(sys.modules, f"maixkpu.commands.{name}", raising=False)
+    code, out, err = run_cli(capsys, "hello", "--n", "2")
+    assert code == 7 and out == "hihi\n"
+    assert "broken" in err and "no_such_module_here" in err
+    sys.modules.pop("maixkpu.commands.hello", None)

@@ -72,12 +72,12 @@ def _describe(exc: BaseException) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser, problems = build_parser()
+    for problem in problems:  # a broken command module is a bug: say so, keep the others
+        print(f"maixkpu: warning: {problem}", file=sys.stderr)
     args = parser.parse_args(list(argv) if argv is not None else None)
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help(sys.stderr)
-        for problem in problems:
-            print(f"note: {problem}", file=sys.stderr)
         return EXIT_USAGE
     try:
         return int(func(args) or 0)
