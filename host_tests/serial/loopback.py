@@ -40,6 +40,7 @@ class LoopbackBoard:
         # fault injection
         self.corrupt_rate = 0.0  # probability that a host write gets one byte flipped
         self.reply_corrupt_rate = 0.0  # same for a board reply
+        self.byte_error_rate = 0.0  # per byte: long host writes are damaged more often
         self.corrupt_write_filter: Callable[[int, bytes], bool] | None = None
         self.drop_write_filter: Callable[[int, bytes], bool] | None = None  # lost on the wire
         self.silent_after_writes: int | None = None  # board stops answering after N writes
@@ -105,8 +106,10 @@ class LoopbackBoard:
         if self.drop_write_filter is not None and self.drop_write_filter(index, data):
             self.dropped_writes += 1
             return
+        damaged = 1.0 - (1.0 - self.byte_error_rate) ** len(data)
         if (self.corrupt_write_filter is not None and self.corrupt_write_filter(index, data)) \
-                or (self.corrupt_rate and self.rng.random() < self.corrupt_rate):
+                or (self.corrupt_rate and self.rng.random() < self.corrupt_rate) \
+                or (self.byte_error_rate and self.rng.random() < damaged):
             data = self._flip_one(data)
             self.corrupted_writes += 1
         reply = self.device.feed(data)

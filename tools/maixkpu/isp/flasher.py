@@ -37,10 +37,18 @@ FAST_ROM_BAUDRATE = 1500000
 SRAM_BASE = 0x80000000
 # Host rates the Maix Go open-ec firmware maps to very high line rates (kflash goE aliases).
 GOE_ALIAS_RATES = {4500000: 300, 6000000: 250, 7500000: 350}
+# A 64 KiB write answered "damaged" this often is resent as 4 KiB pieces (4 KiB-aligned
+# starts, like kflash's first piece of a raw file), which get through a noisy line far more often.
+SPLIT_SIZE = 4096
+DAMAGE_BEFORE_SPLIT = 3
 
 
 class FlashError(Exception):
     """Flashing failed; the message says where and why."""
+
+
+class _Damaged(FlashError):
+    """A request keeps arriving damaged (internal: the caller splits it)."""
 
 
 @dataclass
@@ -69,6 +77,7 @@ class FlashReport:
     bytes_written: int = 0
     bytes_skipped: int = 0
     resends: int = 0
+    split_chunks: int = 0  # 64 KiB writes that were resent in 4 KiB pieces
     verified: bool | None = None  # None: the board cannot be verified
     verify_note: str = ""
     extensions: bool = False
@@ -82,6 +91,8 @@ class FlashReport:
         text = (f"{self.regions} region(s), {self.bytes_total} bytes: {self.bytes_written} "
                 f"written, {self.bytes_skipped} already there; {self.resends} resend(s); "
                 f"{verified}; {self.elapsed:.1f} s ({rate:.1f} KiB/s)")
+        if self.split_chunks:
+            text += f"; {self.split_chunks} chunk(s) resent in 4 KiB pieces"
         return text + (f" - {self.verify_note}" if self.verify_note else "")
 
 
@@ -218,9 +229,15 @@ class Flasher:
 
     # -- stage-2 --------------------------------------------------------------------------------
     def _expect(self, payload: bytes, op: int, what: str,
-                ok: tuple[int, ...] = (Status.OK,), timeout: float | None = None) -> Response:
-        """Send until a reply with `op` and an OK status arrives; bounded resends."""
+                ok: tuple[int, ...] = (Status.OK,), timeout: float | None = None,
+                damage_limit: int | None = None) -> Response:
+        """Send until a reply with `op` and an OK status arrives; bounded resends.
+
+        With `damage_limit`, give up early (`_Damaged`) after that many answers that show the
+        request arrived damaged, so the caller can try smaller pieces.
+        """
         last = "no reply"
+        damaged = 0
         for attempt in range(self.opt.retries + 1):
             if attempt:
                 self.report.resends += 1
@@ -228,14 +245,18 @@ class Flasher:
             if reply is None:
                 last = "no reply"
                 continue
+            if reply.op == (op & 0xFF) and reply.reason in ok:
+                return reply
             if reply.op != (op & 0xFF):
                 last = f"reply to op 0x{reply.op:02x}"
-                continue
-            if reply.reason in ok:
-                return reply
-            last = status_text(reply.reason)
-            if reply.reason == Status.FLASH_BUSY:
+            else:
+                last = status_text(reply.reason)
+            if reply.op == (op & 0xFF) and reply.reason == Status.FLASH_BUSY:
                 self.opt.sleep(0.1)
+                continue
+            damaged += 1
+            if damage_limit is not None and damaged >= damage_limit:
+                raise _Damaged(f"{what}: {damaged} damaged exchanges ({last})")
         raise FlashError(f"{what}: failed after {self.opt.retries + 1} attempts ({last})")
 
     def greet_stage2(self) -> None:
@@ -299,8 +320,20 @@ class Flasher:
         return reply.data
 
     def write_chunk(self, address: int, data: bytes) -> None:
-        self._expect(framing.pack_request(Op.FLASH_WRITE, address, data), Op.FLASH_WRITE,
-                     f"write of {len(data)} bytes at 0x{address:06x}")
+        """One D4; a chunk that keeps arriving damaged is sent again as 4 KiB pieces."""
+        what = f"write of {len(data)} bytes at 0x{address:06x}"
+        payload = framing.pack_request(Op.FLASH_WRITE, address, data)
+        if len(data) <= SPLIT_SIZE:
+            self._expect(payload, Op.FLASH_WRITE, what)
+            return
+        try:
+            self._expect(payload, Op.FLASH_WRITE, what, damage_limit=DAMAGE_BEFORE_SPLIT)
+        except _Damaged:
+            self.report.split_chunks += 1
+            for offset, n in chunk_plan(address, len(data), SPLIT_SIZE):
+                piece = data[offset:offset + n]
+                self._expect(framing.pack_request(Op.FLASH_WRITE, address + offset, piece),
+                             Op.FLASH_WRITE, f"write of {n} bytes at 0x{address + offset:06x}")
 
     def reboot(self) -> None:
         self._expect(framing.pack_short(Op.REBOOT), Op.REBOOT, "reboot")
