@@ -325,3 +325,18 @@ def test_cli_serves_until_interrupted(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait(timeout=10)
+
+
+def test_rx_faults_drop_host_bytes_and_restart(flash: FlashImage, tmp_path: Path) -> None:
+    board = VirtualBoard(flash, fs_dir=tmp_path, rfc2217_port=None,
+                         faults=FaultPlan(seed=3, rx_drop_rate=1.0))
+    with board:
+        board.host_bytes(b"print(1)\r")
+        assert board.rx_count == 0
+        assert board.line is not None and board.line.rx_faults.dropped == 9
+    assert board.state == "off"
+    board.faults = FaultPlan()  # the plan is read again at the next power-on
+    with board:  # a board can be powered on again
+        assert board.state == "app" and board.events.count(("power_on",)) == 2
+        board.host_bytes(b"\r")
+        assert board.rx_count == 1

@@ -98,6 +98,7 @@ class VirtualBoard:
         self.rx_count = 0  # bytes from the host that reached the board
         self.tx_count = 0  # bytes the board put on the wire (after line faults)
         self._faults_done: set[str] = set()  # one-shot faults that have acted
+        self._temp_dir: str | None = None
         self.flash: FlashImage | None = None
         self.isp: IspDevice | None = None
         self.repl: Repl | None = None
@@ -105,16 +106,21 @@ class VirtualBoard:
         self.pty: PtyPort | None = None
         self.line: Line | None = None
         self._owns_flash = False
-        self._temp_dir: str | None = None
 
     # -- lifetime ---------------------------------------------------------------------------------
     def start(self) -> VirtualBoard:
         with self._lock:
             if self.state != OFF:
                 raise RuntimeError("the board is already running")
+            # power-on: lines released, BOOT as strapped
+            self.dtr = self.rts = self._in_reset = self._release_pending = False
+            self._boot_pin_low = self._power_on_boot_low
+            self.rx_count = self.tx_count = 0
+            self._faults_done.clear()
         flash = self._flash_arg
         if isinstance(flash, FlashImage):
             self.flash = flash
+            self._owns_flash = False
         else:
             self.flash = FlashImage(flash)
             self._owns_flash = True
