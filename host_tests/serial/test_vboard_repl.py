@@ -333,3 +333,25 @@ def test_camera_folder_and_lcd_output_folder(tmp_path: Path) -> None:
         assert (tmp_path / "fs" / "snap.bmp").is_file()  # board paths resolve in /flash
         assert [p.suffix for p in lcd_out.iterdir()] == [".png"]
     flash.close()
+
+
+def test_kpu_loads_models_from_this_boards_flash_and_fs(tmp_path: Path) -> None:
+    pytest.importorskip("maixkpu.maixpy.kpu", reason="the KPU module is not written yet")
+    from host_tests.conftest import shared_model
+
+    model = shared_model("sipeed_mnist_28x28.kmodel").read_bytes()
+    flash = bootable_flash()
+    flash.overwrite(0x300000, model)
+    fs = tmp_path / "fs"
+    fs.mkdir()
+    (fs / "mnist.kmodel").write_bytes(model)
+    with VirtualBoard(flash, fs_dir=fs) as vb, Client(vb.rfc2217_url or "") as c:
+        c.enter_raw()
+        out, err = c.raw_exec(b"import KPU as kpu\ntask = kpu.load(0x300000)\n"
+                              b"print(type(task).__name__, task.model_addr())\n"
+                              b"print(kpu.load('/flash/mnist.kmodel').model_path())")
+        assert err == b""
+        assert out == b"kpu_net 3145728\r\n/flash/mnist.kmodel\r\n"
+        _, err = c.raw_exec(b"kpu.load(0x200000)")  # erased: not a kmodel
+        assert b"ValueError: [MAIXPY]kpu: load error:" in err
+    flash.close()
