@@ -99,7 +99,9 @@ kpu_status_t kpu_model_layer_info(const kpu_model_t *m, uint32_t layer, kpu_laye
 kpu_status_t kpu_model_layer_output_info(const kpu_model_t *m, uint32_t layer,
                                          kpu_tensor_info_t *info, kpu_diag_t *diag);
 /* Copies a computed layer output: channel < 0 gives the whole compact CHW tensor, channel >= 0
- * one W x H plane. The layer must be <= the last layer of the previous run. dst_size must be at
+ * one W x H plane. The layer must be <= the last layer of the previous run, and no later layer
+ * of that run may have written over the memory holding it (else KPU_ERR_STATE). Maps in KPU RAM
+ * are read through backend (may be NULL for outputs in main memory). dst_size must be at
  * least the bytes copied; *copied receives them. */
 kpu_status_t kpu_model_read_layer_output(const kpu_model_t *m, const kpu_backend_t *backend,
                                          uint32_t layer, int32_t channel, void *dst,

@@ -7,6 +7,8 @@
 #include "kpu_layer_arg.h"
 
 /* The whole-file walk shared by validation (no allocation) and open (fills a layer table). */
+/* Bounds: every main-memory range must lie in main_mem_usage rounded up to 8 bytes, the memory
+ * the model allocates (nncase pads each buffer to 8; QUANTIZED_ADD relies on it). */
 typedef struct v3_file {
     const uint8_t *data;
     size_t size;
@@ -244,7 +246,9 @@ static kpu_status_t walk_layers(const v3_file_t *f, kpu_v3_layer_t *table, kpu_d
             return kpu_diag_set(diag, KPU_ERR_TRUNCATED, li,
                                 "layer %ld: body ends at byte %llu, the file has %lu", (long)li,
                                 (unsigned long long)end, (unsigned long)f->size);
-        uint32_t avail = off >= f->size ? 0 : (end > f->size ? (uint32_t)(f->size - off) : body_size);
+        uint32_t avail = body_size;
+        if (end > f->size)
+            avail = off >= f->size ? 0 : (uint32_t)(f->size - off);
         kpu_v3_body_t b = {f->data, off, avail, f->swap};
         kpu_v3_desc_t d;
         kpu_status_t st = kpu_v3_describe(type, &b, f->hdr.flags, f->main_size, &d, diag, li);
