@@ -15,6 +15,12 @@ from host_tests.conftest import shared_model
 pytestmark = pytest.mark.slow
 
 
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The resume journal goes to $XDG_CACHE_HOME; keep it out of the real home."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+
 def boot_image(firmware: bytes) -> bytes:
     head = bytes([0x02]) + len(firmware).to_bytes(4, "little") + firmware
     return head + hashlib.sha256(head).digest()

@@ -14,6 +14,7 @@ import serial
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from maixkpu.isp.flasher import Flasher, FlashError, FlashOptions
+from maixkpu.isp.journal import ResumeJournal, plan_key
 from maixkpu.kfpkg import Entry, Kfpkg, read_kfpkg, write_kfpkg
 from maixkpu.vboard.flash import FlashImage
 from maixkpu.vboard.isp_device import IspDevice, IspFaults
@@ -399,3 +400,31 @@ def test_noisy_line_splits_big_writes_and_still_ends_correct() -> None:
     assert report.split_chunks >= 5 and lb.corrupted_writes >= 20
     assert report.verified is True
     assert lb.device.flash.read(0, 1_000_000) == regions[0][1]
+
+
+def test_resume_journal_on_a_board_that_cannot_hash(tmp_path: Path) -> None:
+    lb = make_board("kd233", size=4 * MIB, extensions=False)
+    regions = [(0, boot_image(random.Random(10).randbytes(1_400_000)))]
+    journal_path = tmp_path / "journal.json"
+
+    def options(**kw: object) -> FlashOptions:
+        journal = ResumeJournal(journal_path, plan_key(regions))
+        return fast_options(journal=journal, timeout=0.2, retries=1, **kw)
+
+    lb.silent_after_writes = 30
+    with pytest.raises(FlashError):
+        Flasher(lb.port(timeout=0.05), options()).run(regions)
+    acknowledged = len(lb.device.write_log)
+    assert 0 < acknowledged < 22
+    lb.silent_after_writes = None
+    lb.device.faults.silent = False
+    lb.device.write_log.clear()
+    report = Flasher(lb.port(timeout=0.05), options(resume=True)).run(regions)
+    total_chunks = -(-len(regions[0][1]) // 65536)
+    assert len(lb.device.write_log) == total_chunks - acknowledged
+    assert report.bytes_skipped == acknowledged * 65536
+    assert lb.device.flash.read(0, len(regions[0][1])) == regions[0][1]
+    # the finished run cleared the journal: a new run writes everything again
+    lb.device.write_log.clear()
+    Flasher(lb.port(timeout=0.05), options(resume=True)).run(regions)
+    assert len(lb.device.write_log) == total_chunks

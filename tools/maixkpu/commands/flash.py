@@ -42,6 +42,7 @@ def load_regions(path: Path, force: bool, flash_size: int) -> list[tuple[int, by
 
 def cmd_flash(args: argparse.Namespace) -> int:
     from maixkpu.isp.flasher import Flasher, FlashError, FlashOptions, open_port
+    from maixkpu.isp.journal import ResumeJournal, default_path, plan_key
     from maixkpu.isp.progress import FlashProgress
     from maixkpu.isp.stage2 import Stage2Error
 
@@ -54,7 +55,9 @@ def cmd_flash(args: argparse.Namespace) -> int:
     except InputError as exc:
         print(f"maixkpu flash: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    journal = ResumeJournal(default_path(), plan_key(regions))
     options = FlashOptions(board=args.board, baudrate=args.baud, verify=not args.no_verify,
+                           journal=journal, resume=args.resume,
                            require_verify=args.require_verify,
                            skip_unchanged=not args.rewrite_all, retries=args.retries,
                            timeout=args.timeout, slow=args.slow, reboot=not args.no_reboot)
@@ -90,6 +93,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="fail unless the board can verify (only virtual boards can)")
     p.add_argument("--rewrite-all", action="store_true",
                    help="write every chunk even if the board already holds it")
+    p.add_argument("--resume", action="store_true",
+                   help="skip chunks an interrupted run of the same file already wrote (boards "
+                        "that can hash their flash skip those anyway)")
     p.add_argument("--slow", "-S", action="store_true", help="keep the boot ROM at 115200")
     p.add_argument("--no-reboot", action="store_true", help="stay in the ISP afterwards")
     p.add_argument("--force", action="store_true", help="flash a kfpkg despite verify errors")

@@ -28,6 +28,7 @@ from typing import Any, Callable
 
 from maixkpu.isp import framing
 from maixkpu.isp.framing import Op, Response, SlipDecoder, Status, status_text
+from maixkpu.isp.journal import ResumeJournal
 from maixkpu.isp.progress import FlashProgress
 from maixkpu.isp.reset import BoardProfile, profile
 from maixkpu.isp.stage2 import kflash_isp_prog
@@ -66,6 +67,8 @@ class FlashOptions:
     slow: bool = False  # never switch the ROM to 1.5 Mbaud
     isp_prog: bytes | None = None  # stage-2 program; default: kflash's ISP_PROG
     reboot: bool = True
+    journal: ResumeJournal | None = None  # records acknowledged chunks (see isp.journal)
+    resume: bool = False  # skip chunks the journal lists (boards that cannot hash)
     sleep: Callable[[float], None] = time.sleep
 
 
@@ -370,13 +373,20 @@ class Flasher:
             self._verify(regions)
 
     def _write_region(self, address: int, data: bytes, skip: bool) -> None:
+        journal = self.opt.journal
         for offset, n in chunk_plan(address, len(data)):
             piece = data[offset:offset + n]
-            if skip and self.flash_sha256(address + offset, n) == hashlib.sha256(piece).digest():
+            at = address + offset
+            if skip and self.flash_sha256(at, n) == hashlib.sha256(piece).digest():
                 self.report.bytes_skipped += n
+            elif self.opt.resume and journal is not None and not self.hash_capable \
+                    and journal.is_done(at, n):
+                self.report.bytes_skipped += n  # written by an earlier, interrupted run
             else:
-                self.write_chunk(address + offset, piece)
+                self.write_chunk(at, piece)
                 self.report.bytes_written += n
+                if journal is not None:
+                    journal.mark(at, n)
             self.progress.advance(n)
 
     def _verify(self, regions: list[tuple[int, bytes]], rounds: int = 3) -> None:
@@ -406,6 +416,8 @@ class Flasher:
         try:
             self.connect()
             self.write_regions(regions)
+            if self.opt.journal is not None:
+                self.opt.journal.clear()  # complete: nothing left to resume
             if self.opt.reboot:
                 try:
                     self.reboot()
