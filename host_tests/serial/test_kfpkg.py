@@ -318,3 +318,32 @@ def test_item_spec_parsing() -> None:
     assert not parse_item_spec("data.bin@0x10000").is_bootable()
     assert parse_item_spec("img.bin@0:raw") == PackItem(Path("img.bin"), 0, False)
     assert parse_item_spec("x@y.bin@4096:boot") == PackItem(Path("x@y.bin"), 4096, True)
+
+
+def test_verify_negative_address_and_big_endian_kmdl() -> None:
+    assert any("negative address" in m
+               for m in messages(Kfpkg([Entry(-4096, "n.bin", b"n", False)])))
+    v4_be = b"KMDL" + (4).to_bytes(4, "big") + bytes(40)
+    msgs = messages(Kfpkg([Entry(0x300000, "m_be.kmodel", v4_be, False)]))
+    assert msgs == ["m_be.kmodel at 0x300000: big-endian V4 kmodel (only V3 is word-swapped)"]
+
+
+def test_verify_warnings() -> None:
+    model = v3_model()
+    pkg = Kfpkg([
+        Entry(0x100000, "fw2.bin", b"\x13" * 100, True),  # bootable, not at 0
+        Entry(0x200000, "wrapped.kmodel", model, True),  # a model as a boot image
+        Entry(0x300000, "empty.bin", b"", False),
+        Entry(0x400000, "huge.kmodel", model + bytes(0x600000), False),
+        Entry(0xD10000, "fs.kmodel", model, False),
+    ])
+    problems = verify(pkg, core_check=False)
+    assert [p.severity for p in problems] == ["warning"] * 6  # wrapped.kmodel: 2 warnings
+    text = "\n".join(p.message for p in problems)
+    for expected in ("fw2.bin at 0x100000: bootable image not at 0",
+                     "wrapped.kmodel at 0x200000: a kmodel wrapped as a bootable image",
+                     "empty.bin at 0x300000: empty file",
+                     f"huge.kmodel at 0x400000: {len(model) + 0x600000} bytes, over MaixPy's "
+                     "6 MiB model limit",
+                     "fs.kmodel at 0xd10000: inside MaixPy's file system region"):
+        assert expected in text
