@@ -347,3 +347,15 @@ def test_verify_warnings() -> None:
                      "6 MiB model limit",
                      "fs.kmodel at 0xd10000: inside MaixPy's file system region"):
         assert expected in text
+
+
+def test_v4_and_v5_models_are_valid_package_content() -> None:
+    pkg = Kfpkg([
+        Entry(0x300000, "iris4.kmodel", shared_model("nncase020b4_iris_float.kmodel").read_bytes(),
+              False),
+        Entry(0x310000, "mnist5.kmodel",
+              shared_model("nncase_master_benchmark_cpu_mnist.kmodel").read_bytes(), False)])
+    assert verify(pkg) == []  # with the C runtime's check when it is importable
+    infos = inspect_entries(pkg)
+    assert [(i.model.version, i.model.big_endian) for i in infos if i.model] == \
+        [(4, False), (5, False)]

@@ -119,7 +119,13 @@ def sniff_kmodel(data: bytes) -> ModelInfo | None:
 
 
 def _core_problem(data: bytes, info: ModelInfo) -> str | None:
-    """The C runtime's verdict, or None when it accepts the model or is not available."""
+    """The C runtime's verdict on a V3 model, or None when it accepts it or is unavailable.
+
+    V4/V5 containers are only header-checked here: MaixPy runs V4 even where our runtime
+    does not, so "unsupported" must not make a package invalid.
+    """
+    if info.version != 3:
+        return None
     try:
         from maixkpu import core
     except Exception:  # extension not built or not importable: header checks only
