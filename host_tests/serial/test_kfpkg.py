@@ -359,3 +359,14 @@ def test_v4_and_v5_models_are_valid_package_content() -> None:
     infos = inspect_entries(pkg)
     assert [(i.model.version, i.model.big_endian) for i in infos if i.model] == \
         [(4, False), (5, False)]
+
+
+def test_runtime_validator_catches_what_headers_do_not() -> None:
+    pytest.importorskip("maixkpu.core", reason="the C runtime extension is not built")
+    model = bytearray(shared_model(FACE_MODEL).read_bytes())
+    struct.pack_into("<I", model, 28 + 8, 3)  # layer 0 type: GLOBAL_MAX_POOL2D (no body layout)
+    pkg = Kfpkg([Entry(0x300000, "x.kmodel", bytes(model), False)])
+    assert verify(pkg, core_check=False) == []
+    (problem,) = verify(pkg)
+    assert problem.severity == ERROR and "invalid kmodel" in problem.message
+    assert "layer 0" in problem.message
