@@ -44,6 +44,7 @@ class LoopbackBoard:
         self.corrupt_write_filter: Callable[[int, bytes], bool] | None = None
         self.drop_write_filter: Callable[[int, bytes], bool] | None = None  # lost on the wire
         self.silent_after_writes: int | None = None  # board stops answering after N writes
+        self.silenced_at: float | None = None
         # what happened
         self.host_writes = 0
         self.corrupted_writes = 0
@@ -100,6 +101,8 @@ class LoopbackBoard:
         if not self.in_isp or not data:
             return
         if self.silent_after_writes is not None and index >= self.silent_after_writes:
+            if not self.device.faults.silent:
+                self.silenced_at = time.monotonic()
             self.device.faults.silent = True
         if self.host_baudrate != self.device.baudrate:
             return
