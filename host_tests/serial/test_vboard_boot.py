@@ -303,11 +303,11 @@ def test_maixkpu_flash_writes_kfpkg_over_rfc2217(tmp_path: Path) -> None:
 # -- CLI ------------------------------------------------------------------------------------------
 
 def test_cli_serves_until_interrupted(tmp_path: Path) -> None:
-    flash_file = tmp_path / "flash.img"
-    bootable_flash(flash_file).close()
+    flash_file, package = tmp_path / "flash.img", tmp_path / "t.kfpkg"
+    write_kfpkg(package)  # preloaded into the erased flash as kflash would write it
     proc = subprocess.Popen(
         [sys.executable, "-m", "maixkpu", "vboard", "--flash", str(flash_file), "--pty",
-         "--fs", str(tmp_path / "fs"), "--board", "dan"],
+         "--kfpkg", str(package), "--fs", str(tmp_path / "fs"), "--board", "dan"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
@@ -321,6 +321,7 @@ def test_cli_serves_until_interrupted(tmp_path: Path) -> None:
         assert result.stdout.strip() == "16", result.stderr
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=30) == 0
+        assert_flash_holds_package(flash_file)
     finally:
         if proc.poll() is None:
             proc.kill()
