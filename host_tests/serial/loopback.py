@@ -23,7 +23,7 @@ from typing import Callable
 
 from maixkpu.vboard.isp_device import IspDevice
 
-BOOT_SAMPLE_DELAY = 0.005
+BOOT_SAMPLE_DELAY = 0.02  # well inside the 0.1 s between reset steps
 WIRINGS = {"kd233": ("dtr", "rts"), "dan": ("rts", "dtr")}  # (reset line, boot line)
 
 
