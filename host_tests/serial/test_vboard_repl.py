@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import struct
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from maixkpu.vboard import VirtualBoard
-from maixkpu.vboard.board_modules import BoardContext
-from maixkpu.vboard.repl import friendly_banner
+from maixkpu.vboard.board_modules import BoardContext, default_modules
+from maixkpu.vboard.filesystem import BoardFs
+from maixkpu.vboard.interpreter import Interpreter
+from maixkpu.vboard.repl import Repl, friendly_banner
 
 from host_tests.serial.vboard_util import Client, bootable_flash, mpremote
 
@@ -355,3 +360,60 @@ def test_kpu_loads_models_from_this_boards_flash_and_fs(tmp_path: Path) -> None:
         _, err = c.raw_exec(b"kpu.load(0x200000)")  # erased: not a kmodel
         assert b"ValueError: [MAIXPY]kpu: load error:" in err
     flash.close()
+
+
+# -- the REPL state machine alone ----------------------------------------------------------------
+
+class _Wire:
+    """Collects what a Repl sends, in order, and waits for an ending."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.changed = threading.Condition()
+
+    def out(self, data: bytes) -> None:
+        with self.changed:
+            self.data += data
+            self.changed.notify_all()
+
+    def text(self, text: str) -> None:
+        self.out(text.replace("\n", "\r\n").encode())
+
+    def wait_end(self, ending: bytes) -> bytes:
+        with self.changed:
+            assert self.changed.wait_for(lambda: self.data.endswith(ending), 10), self.data
+            return bytes(self.data)
+
+
+def _bare_repl(fs_dir: Path, wire: _Wire) -> Repl:
+    interpreter: Interpreter | None = None
+
+    def write(text: str) -> None:
+        assert interpreter is not None
+        interpreter.write(text)
+
+    context = BoardContext(fs=BoardFs({"/flash": fs_dir}), write=write,
+                           flash_read=lambda addr, n: b"\xff" * n, flash_size=1 << 24)
+    interpreter = Interpreter(default_modules(), context, wire.text)
+    return Repl(interpreter, wire.out)
+
+
+MPREMOTE_EXEC = b"\r\x03\r\x01\x04\x05A\x01print(1)\x04\r\x02"
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cuts=st.lists(st.integers(0, len(MPREMOTE_EXEC)), max_size=6))
+def test_transcript_does_not_depend_on_chunking(tmp_path: Path, cuts: list[int]) -> None:
+    wire = _Wire()
+    repl = _bare_repl(tmp_path, wire)
+    repl.start()
+    banner = wire.wait_end(b">>> ")
+    bounds = [0, *sorted(cuts), len(MPREMOTE_EXEC)]
+    for start, end in zip(bounds, bounds[1:]):
+        repl.feed(MPREMOTE_EXEC[start:end])
+    expected = (b"\r\n>>> \r\n>>> \r\n>>> \r\n" + RAW_BANNER + b"OK\r\nMPY: soft reboot\r\n"
+                + RAW_BANNER + b"R\x01\x80\x00\x01" + b"\x041\r\n\x04\x04>"
+                + b"\r\n" + friendly_banner() + b">>> ")
+    assert wire.wait_end(friendly_banner() + b">>> ")[len(banner):] == expected
+    repl.stop()
