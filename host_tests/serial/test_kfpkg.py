@@ -370,3 +370,20 @@ def test_runtime_validator_catches_what_headers_do_not() -> None:
     (problem,) = verify(pkg)
     assert problem.severity == ERROR and "invalid kmodel" in problem.message
     assert "layer 0" in problem.message
+
+
+def test_unpack_keeps_safe_subfolders_and_refuses_escapes(tmp_path: Path) -> None:
+    def package(name: str) -> Path:
+        path = tmp_path / f"p{len(list(tmp_path.iterdir()))}.kfpkg"
+        text = Kfpkg([Entry(0x300000, name, b"m", False)]).flash_list_json()
+        with zipfile.ZipFile(path, "w") as zf:
+            zf.writestr("flash-list.json", text)
+            zf.writestr(name, b"model")
+        return path
+
+    unpack(package("models/face.kmodel"), tmp_path / "ok")
+    assert (tmp_path / "ok" / "models" / "face.kmodel").read_bytes() == b"model"
+    for bad in ("../escape.bin", "/abs.bin"):
+        with pytest.raises(KfpkgError, match="outside the folder"):
+            unpack(package(bad), tmp_path / "bad")
+    assert not (tmp_path / "escape.bin").exists()

@@ -199,9 +199,12 @@ def unpack(pkg_path: PathLike, out_dir: PathLike) -> list[Path]:
     for entry in pkg.entries:
         if entry.data is None:
             continue
-        if Path(entry.name).name != entry.name or entry.name in ("", ".", ".."):
-            raise KfpkgError(f"refusing to extract member with a path: {entry.name!r}")
-        target = out / entry.name
+        parts = Path(entry.name.replace("\\", "/")).parts
+        if not parts or entry.name.startswith(("/", "\\")) or ".." in parts \
+                or any(":" in p for p in parts):
+            raise KfpkgError(f"refusing to extract a member outside the folder: {entry.name!r}")
+        target = out.joinpath(*parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(entry.data)
         written.append(target)
     return written
