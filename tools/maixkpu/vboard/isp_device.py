@@ -62,6 +62,7 @@ def rom_line_rate(requested: int) -> int:
     nearest = min(STANDARD_RATES, key=lambda r: abs(r - rate))
     return nearest if abs(nearest - rate) <= nearest * 0.02 else rate
 
+
 ROM, STAGE2, HALTED, REBOOTED = "rom", "stage2", "halted", "rebooted"
 
 
@@ -77,6 +78,8 @@ class IspFaults:
 
 
 class IspDevice:
+    """The K210 ISP of one board: boot ROM, then the uploaded stage-2 (see the module doc)."""
+
     def __init__(self, flash: FlashImage, extensions: bool = True,
                  faults: IspFaults | None = None) -> None:
         self.flash = flash
