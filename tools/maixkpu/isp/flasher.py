@@ -7,7 +7,9 @@ baud change, flash init, 64 KiB writes, reboot) with its defects fixed:
 * a write answered with an error (e.g. bad checksum) or not answered is resent, same data to
   the same address, a bounded number of times; then `FlashError` names the chunk;
 * ROM upload retries resend the same piece to the same address;
-* every reply wait has a deadline, and silence ends in `FlashError`, never in success.
+* every reply wait has a deadline, and silence ends in `FlashError`, never in success;
+* a 64 KiB write that keeps arriving damaged is resent as 4 KiB pieces;
+* an optional journal (`maixkpu.isp.journal`) lets a rerun skip what an interrupted run wrote.
 
 Read-back: kflash's stage-2 has no read or hash command, so on a real board the written
 data cannot be checked and the report says "not verified". The virtual board offers
