@@ -427,3 +427,24 @@ def test_resume_journal_on_a_board_that_cannot_hash(tmp_path: Path) -> None:
     lb.device.write_log.clear()
     Flasher(lb.port(timeout=0.05), options(resume=True)).run(regions)
     assert len(lb.device.write_log) == total_chunks
+
+
+def test_stage2_program_comes_from_the_installed_kflash() -> None:
+    pytest.importorskip("kflash")
+    import ast
+    import importlib.util
+
+    from maixkpu.isp.stage2 import _find_literal, kflash_isp_prog
+
+    prog = kflash_isp_prog()
+    assert len(prog) == 16512  # spec 4.3
+    assert hashlib.sha256(prog).hexdigest() == \
+        "757776d0055048262ef92bd04a9f8cbad13647ec4f5c1f59494489a88d571129"
+    tools = Path(__file__).resolve().parents[2] / "tools"
+    origin = importlib.util.find_spec("kflash").origin  # type: ignore[union-attr]
+    literal = _find_literal(ast.parse(Path(str(origin)).read_text(encoding="utf-8")))
+    assert literal is not None
+    head = literal[:24]  # kflash's hex text: never stored in this repository
+    for source in tools.rglob("*.py"):
+        text = source.read_text(encoding="utf-8", errors="replace")
+        assert head not in text and prog[:64].hex() not in text, source
