@@ -274,6 +274,8 @@ class VirtualBoard:
 
     def _enter_reset(self) -> None:
         self._stop_app()
+        if self.line is not None:
+            self.line.discard_output()  # a paced line loses what the chip had not sent yet
         self._release_pending = False
         self.state = RESET
         self.baudrate = DEFAULT_BAUD

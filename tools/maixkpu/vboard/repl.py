@@ -66,7 +66,7 @@ class Repl:
         self._pending: deque[int] = deque()
         self._line = bytearray()
         self._lines: list[str] = []
-        self._escape = 0  # bytes of a terminal escape sequence still to skip
+        self._escape = 0  # 1: ESC seen, 2: inside a CSI/SS3 sequence (arrow keys etc.)
         self._last = 0
         self._raw = bytearray()
         self._paste_count = 0
