@@ -266,7 +266,8 @@ kflash.main()
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("profile", "kflash_args"),
-                         [("goE", ["-B", "goE", "-b", "1500000"]), ("dan", [])])
+                         [("goE", ["-B", "goE", "-b", "1500000"]), ("dan", []),
+                          ("goE", [])])  # auto: dan's sequence times out, port reopened
 def test_kflash_writes_kfpkg_over_rfc2217(profile: str, kflash_args: list[str],
                                           tmp_path: Path) -> None:
     package, flash_file = tmp_path / "t.kfpkg", tmp_path / "flash.img"
