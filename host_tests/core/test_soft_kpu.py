@@ -247,6 +247,53 @@ def test_16_bit_weights_depthwise_1x1(kpu: SoftKpu) -> None:
     check_layer(kpu, random_layer(rng, 3, 3, 40, 3, k=1, dw=True, eight_bit=False), rng)
 
 
+def rising_table(rng: np.random.Generator, outliers: bool) -> list[Seg]:
+    """Non-negative slopes with each segment starting at or above where the previous one ended,
+    so the bytes never decrease as B grows (plus nncase's parked segments near 2^35, where the
+    byte drops back to 0). With outliers, two far segments make the change points uneven."""
+    xs = sorted({int(v) for v in rng.integers(-3000, 3000, 9)})
+    if outliers:
+        xs = [-1_500_000, *xs, 1_500_000]
+    segs = [Seg(-(1 << 35), 0, 0, int(rng.integers(0, 30)))]
+    for x in xs:
+        prev = segs[-1]
+        end = prev.add if prev.y_mul == 0 else rne_buggy((x - prev.x_start) * prev.y_mul,
+                                                         prev.shift) + prev.add
+        segs.append(Seg(x, int(rng.integers(0, 400)), int(rng.integers(0, 12)),
+                        min(255, end + int(rng.integers(0, 4)))))
+    parked = [Seg((1 << 35) - 16 + i, 0, 0, 0) for i in range(16 - len(segs))]
+    return segs + parked
+
+
+@pytest.mark.parametrize("rounding", [0, 1])
+@pytest.mark.parametrize("pool_type", [0, 1, 2, 3, 5, 6, 7, 9])
+def test_rising_tables_with_every_pool_type(pool_type: int, rounding: int) -> None:
+    """The activation lookup table, and max/pick pooling before the activation, against the
+    reference; channel 0 has a negative norm_mul (then max pooling must come after)."""
+    rng = np.random.default_rng(1000 + 10 * pool_type + rounding)
+    kpu = SoftKpu(rounding)
+    try:
+        for outliers in (False, True):
+            layer = random_layer(rng, 3, 5, 21, 9, k=3, pool_type=pool_type)
+            layer.act = rising_table(rng, outliers)
+            layer.bn[0] = (-int(rng.integers(1, 64)), 300, layer.bn[0][2])
+            if outliers:  # some channels reach the far segments
+                layer.bn[1] = (layer.bn[1][0] * 512, layer.bn[1][1], layer.bn[1][2])
+                layer.bn[2] = (-layer.bn[2][0] * 512, layer.bn[2][1], layer.bn[2][2])
+            check_layer(kpu, layer, rng, v01=bool(rounding))
+    finally:
+        kpu.close()
+
+
+def test_a_table_that_drops_inside_the_reachable_range(kpu: SoftKpu) -> None:
+    rng = np.random.default_rng(77)
+    layer = random_layer(rng, 2, 4, 16, 8, k=3, pool_type=1)
+    segs = rising_table(rng, False)
+    segs[5] = Seg(segs[5].x_start, segs[5].y_mul, segs[5].shift, 0)  # falls back to 0 here
+    layer.act = segs
+    check_layer(kpu, layer, rng)
+
+
 def unit_layer(values: np.ndarray, act: list[Seg], add: int = 0) -> tuple[Layer, np.ndarray]:
     """1x1, one channel, weight 1, BN identity (+add): B equals the input byte + add."""
     x = values.astype(np.uint8).reshape(1, 1, -1)

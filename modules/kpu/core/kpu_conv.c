@@ -5,14 +5,13 @@
  * same for every output channel of a normal convolution, so it is computed once per layer.
  * For each output channel the products S = sum(x * w) are accumulated a tile of rows at a time
  * over the flattened padded plane (simple loops the compiler vectorizes; the two columns past
- * each row are computed and ignored), then BN + activation run per pixel in int64 and the
- * plane is pooled and written to KPU RAM and the stream.
+ * each row are computed and ignored), then BN + activation run per pixel in int64 (through the
+ * activation lookup table) and the plane is pooled and written to KPU RAM and the stream. Max
+ * and pick pooling run before the activation when that gives the same bytes (finish_pooled).
  *
  * Choices where the spec leaves things open (section 13):
- * - ACC is saturated to +-2^39 and B to +-2^40 before the next multiplication, so int64 never
- *   overflows; nncase guarantees both fit in 36 bits, where the results are exact.
- * - If no activation segment qualifies (B <= every x_start), segment 0 is used.
- * - Activation shifts above 63 behave as the infinite-precision definitions of 4.7.
+ * - ACC is saturated to +-2^39 before the BN multiplication so int64 never overflows; nncase
+ *   guarantees it fits in 36 bits, where the results are exact. (B: see kpu_act.h.)
  * - pad_type, first_stride, bypass_conv, full_add, load_para/load_coor/load_act are ignored:
  *   the tables of the job are always used.
  * - The layouts are derived from the widths (as the reference does), not from coef_group /
@@ -23,10 +22,9 @@
 #include <string.h>
 #include "kpu_pool.h"
 
-#define TILE_ELEMS 4096u        /* accumulator tile: 16 KiB of int32, stays in L1 */
+#define TILE_ELEMS 4608u        /* accumulator tile: 18 KiB of int32, stays in L1 */
 #define ALIGN_UP(v, a) (((v) + ((a) - 1)) & ~(size_t)((a) - 1))
 #define ACC_LIMIT ((int64_t)1 << 39)
-#define B_LIMIT ((int64_t)1 << 40)
 
 /* ---- arithmetic helpers ---- */
 
@@ -34,9 +32,7 @@
  * where it is arithmetic (every compiler we know) the constant test folds to a plain shift. */
 static inline int64_t asr64(int64_t v, uint32_t s)
 {
-    if (((int64_t)-1 >> 1) == -1)
-        return v >> s;
-    if (v >= 0)
+    if (((int64_t)-1 >> 1) == -1 || v >= 0)
         return v >> s;
     return -(int64_t)((~(uint64_t)v) >> s) - 1;
 }
@@ -53,33 +49,6 @@ static inline int64_t clamp64(int64_t v, int64_t lo, int64_t hi)
     return v < lo ? lo : (v > hi ? hi : v);
 }
 
-int64_t kpu_round_rne_buggy(int64_t v, uint32_t s)
-{
-    if (s == 0)
-        return v;
-    if (s >= 64) /* |v| < 2^63 <= 2^(s-1): I = 0 or -1 and F < h or F > h */
-        return v < 0 ? -2 : 0;
-    int64_t i = asr64(v, s);
-    uint64_t f = (uint64_t)v & (((uint64_t)1 << s) - 1u);
-    uint64_t h = (uint64_t)1 << (s - 1);
-    int64_t sg = v < 0 ? -1 : 1;
-    if (f < h)
-        return i;
-    if (f > h)
-        return i + sg;
-    return ((uint64_t)i & 1u) ? i + sg : i;
-}
-
-int64_t kpu_round_carry_shift(int64_t v, uint32_t s)
-{
-    if (s == 0)
-        return v;
-    int64_t t = asr64(v, s - 1 > 63 ? 63 : s - 1);
-    if (((uint64_t)t & 1u) == 0)
-        return asr64(t, 1);
-    return t >= 0 ? asr64(t, 1) + 1 : asr64(t, 1) - 1;
-}
-
 /* ---- decoding and checks ---- */
 
 static uint64_t read_u64le(const uint8_t *p)
@@ -93,62 +62,6 @@ static uint64_t read_u64le(const uint8_t *p)
 static inline uint64_t bits(uint64_t w, unsigned lo, unsigned n)
 {
     return (w >> lo) & (((uint64_t)1 << n) - 1u);
-}
-
-/* Highest segment with x_start < b in a sorted table (0 if none), by bisection. */
-static unsigned bisect_segment(const int64_t *xs, int64_t b)
-{
-    unsigned lo = 0, hi = KPU_ACT_SEGMENTS;
-    while (lo < hi) {
-        unsigned mid = (lo + hi) / 2;
-        if (xs[mid] < b)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo ? lo - 1 : 0;
-}
-
-static void build_act_buckets(kpu_conv_layer_t *l)
-{
-    /* b <= x_start[1] selects segment 0 (or none, which also gives 0); b > x_start[15]
-     * selects 15. Only (x_start[1], x_start[15]] needs the buckets. */
-    l->act_lo = l->act_search[1];
-    l->act_hi = l->act_search[KPU_ACT_SEGMENTS - 1];
-    l->act_bucket_shift = 0;
-    if (l->act_hi <= l->act_lo)
-        return;
-    uint64_t span = (uint64_t)(l->act_hi - l->act_lo); /* <= 2^36 */
-    while (((span - 1u) >> l->act_bucket_shift) >= KPU_ACT_BUCKETS)
-        l->act_bucket_shift++;
-    for (unsigned j = 0; j < KPU_ACT_BUCKETS; j++) {
-        uint64_t first = ((uint64_t)j << l->act_bucket_shift) + 1u;
-        int64_t b = first <= span ? l->act_lo + (int64_t)first : l->act_hi;
-        l->act_bucket[j] = (uint8_t)bisect_segment(l->act_search, b);
-    }
-}
-
-static void decode_act(kpu_conv_layer_t *l, const uint8_t *act)
-{
-    uint64_t add_lo = read_u64le(act + 16 * 8), add_hi = read_u64le(act + 17 * 8);
-    l->act_sorted = 1;
-    for (unsigned i = 0; i < KPU_ACT_SEGMENTS; i++) {
-        uint64_t w = read_u64le(act + 8 * i);
-        kpu_act_segment_t *seg = &l->act[i];
-        seg->shift = (uint32_t)bits(w, 0, 8);
-        seg->y_mul = (int32_t)sign_extend(bits(w, 8, 16), 16);
-        seg->x_start = sign_extend(bits(w, 24, 36), 36);
-        seg->add = (uint32_t)((i < 8 ? add_lo >> (8 * i) : add_hi >> (8 * (i - 8))) & 0xffu);
-        seg->eff_shift = seg->shift > 62 ? 62 : seg->shift;
-        seg->frac_mask = ((uint64_t)1 << seg->eff_shift) - 1u;
-        seg->half = seg->eff_shift ? (uint64_t)1 << (seg->eff_shift - 1) : 1u;
-        if (i > 0 && seg->x_start < l->act[i - 1].x_start)
-            l->act_sorted = 0;
-        l->act_search[i] = seg->x_start;
-        l->act_search[KPU_ACT_SEGMENTS + i] = INT64_MAX;
-    }
-    if (l->act_sorted)
-        build_act_buckets(l);
 }
 
 kpu_status_t kpu_conv_prepare(kpu_conv_layer_t *l, const kpu_conv_job_t *job,
@@ -225,13 +138,14 @@ kpu_status_t kpu_conv_prepare(kpu_conv_layer_t *l, const kpu_conv_job_t *job,
                             need);
     l->weights = job->weights;
     l->bn = job->bn;
-    decode_act(l, job->act);
+    kpu_act_decode(&l->act, job->act, l->rounding == KPU_CONV_ROUND_CS);
 
     l->pw = l->iw + l->k - 1;
     l->ph = l->ih + l->k - 1;
     /* Tiles read up to 2 * pw + 2 + 15 elements past the last pixel row (see acc_tile). */
     l->plane_stride = ALIGN_UP((size_t)l->ph * l->pw + 18u, 16u);
-    l->tile_rows = TILE_ELEMS / l->pw ? TILE_ELEMS / l->pw : 1u;
+    /* a multiple of 4 rows (pw <= 1026), so pooling windows never straddle two tiles */
+    l->tile_rows = TILE_ELEMS / l->pw / 4u * 4u;
     if (l->tile_rows > l->ih)
         l->tile_rows = l->ih;
     return KPU_OK;
@@ -242,7 +156,8 @@ kpu_status_t kpu_conv_prepare(kpu_conv_layer_t *l, const kpu_conv_job_t *job,
 typedef struct scratch_map {
     uint8_t *planes;   /* ic x plane_stride */
     int32_t *csum;     /* plane_stride: sum of the planes a pixel's taps read */
-    int32_t *sx;       /* plane_stride: SX per output pixel (index y * pw + x) */
+    int64_t *tx;       /* plane_stride: (arg_x * SX) >> shr_x per pixel (index y * pw + x) */
+    void *lut;         /* activation lookup table */
     void *acc;         /* tile accumulator, int32 (8-bit) or int64 (16-bit weights) */
     uint8_t *act;      /* ih x iw activation output of one channel */
     uint8_t *pooled;   /* oh x ow */
@@ -261,8 +176,10 @@ static void map_scratch(const kpu_conv_layer_t *l, uint8_t *base, scratch_map_t 
     off = ALIGN_UP(off + (size_t)l->ic * l->plane_stride, 64u);
     m->csum = base ? (int32_t *)(void *)(base + off) : NULL;
     off = ALIGN_UP(off + l->plane_stride * sizeof(int32_t), 64u);
-    m->sx = base ? (int32_t *)(void *)(base + off) : NULL;
-    off = ALIGN_UP(off + l->plane_stride * sizeof(int32_t), 64u);
+    m->tx = base ? (int64_t *)(void *)(base + off) : NULL;
+    off = ALIGN_UP(off + l->plane_stride * sizeof(int64_t), 64u);
+    m->lut = base ? (void *)(base + off) : NULL;
+    off = ALIGN_UP(off + kpu_act_lut_bytes(), 64u);
     m->acc = base ? (void *)(base + off) : NULL;
     off = ALIGN_UP(off + tile_len(l) * sizeof(int64_t), 64u);
     m->act = base ? base + off : NULL;
@@ -317,18 +234,30 @@ static void sum_planes(const kpu_conv_layer_t *l, const uint8_t *planes, uint32_
     }
 }
 
-/* sx[q] = sum of csum over the k x k taps of output pixel q (q = y * pw + x). */
-static void box_sum(const kpu_conv_layer_t *l, const int32_t *restrict csum, int32_t *restrict sx)
+/* tx[q] = (arg_x * SX) >> shr_x for output pixel q (q = y * pw + x), SX = the sum of csum
+ * over the pixel's k x k taps. */
+static int64_t scale_sx(const kpu_conv_layer_t *l, const int32_t *restrict csum,
+                        int64_t *restrict tx)
 {
-    size_t n = ALIGN_UP((size_t)l->ih * l->pw, 16u) & ~(size_t)15;
+    size_t n = ALIGN_UP((size_t)l->ih * l->pw, 16u);
+    const int64_t arg_x = l->arg_x;
+    const uint32_t shr_x = l->shr_x;
+    int64_t top = INT64_MIN; /* the largest tx, for the pooling shortcut */
     if (l->k == 1) {
-        memcpy(sx, csum, n * sizeof(int32_t));
-        return;
+        for (size_t i = 0; i < n; i++) {
+            tx[i] = asr64(arg_x * csum[i], shr_x);
+            top = tx[i] > top ? tx[i] : top;
+        }
+        return top;
     }
     const int32_t *r0 = csum, *r1 = csum + l->pw, *r2 = csum + 2 * (size_t)l->pw;
-    for (size_t i = 0; i < n; i++)
-        sx[i] = r0[i] + r0[i + 1] + r0[i + 2] + r1[i] + r1[i + 1] + r1[i + 2] + r2[i] +
-                r2[i + 1] + r2[i + 2];
+    for (size_t i = 0; i < n; i++) {
+        int32_t sx = r0[i] + r0[i + 1] + r0[i + 2] + r1[i] + r1[i + 1] + r1[i + 2] + r2[i] +
+                     r2[i + 1] + r2[i + 2];
+        tx[i] = asr64(arg_x * sx, shr_x);
+        top = tx[i] > top ? tx[i] : top;
+    }
+    return top;
 }
 
 /* ---- accumulation of S over one tile (n is a multiple of 16) ---- */
@@ -454,46 +383,9 @@ static int64_t weight_sum(const kpu_conv_layer_t *l, uint32_t o)
 
 /* ---- batch norm + activation ---- */
 
-/* Index of the highest segment with x_start < b (V02; the caller passes b + 1 for the v0.1
- * rule x_start <= b, the same thing for integers), or 0 when none qualifies. */
-static inline unsigned find_segment(const kpu_conv_layer_t *l, int64_t b)
-{
-    if (l->act_sorted) {
-        if (b <= l->act_lo)
-            return 0;
-        if (b > l->act_hi)
-            return KPU_ACT_SEGMENTS - 1;
-        unsigned si = l->act_bucket[(uint64_t)(b - l->act_lo - 1) >> l->act_bucket_shift];
-        while (l->act_search[si + 1] < b) /* act_search[16] is INT64_MAX */
-            si++;
-        return si;
-    }
-    for (unsigned i = KPU_ACT_SEGMENTS - 1; i > 0; i--)
-        if (l->act[i].x_start < b)
-            return i;
-    return 0;
-}
-
-/* RNE_buggy and CS (spec 4.7) with the segment's precomputed constants. */
-static inline int64_t seg_round_rne_buggy(int64_t v, const kpu_act_segment_t *seg)
-{
-    int64_t i = asr64(v, seg->eff_shift);
-    uint64_t f = (uint64_t)v & seg->frac_mask;
-    int up = (f > seg->half) | ((f == seg->half) & (int)((uint64_t)i & 1u));
-    return i + (up ? (v < 0 ? -1 : 1) : 0);
-}
-
-static inline int64_t seg_round_carry_shift(int64_t v, const kpu_act_segment_t *seg)
-{
-    if (seg->eff_shift == 0)
-        return v;
-    int64_t t = asr64(v, seg->eff_shift - 1);
-    int64_t r = asr64(t, 1);
-    return ((uint64_t)t & 1u) ? (t >= 0 ? r + 1 : r - 1) : r;
-}
-
 typedef struct channel_consts {
     int64_t c;        /* ((arg_w * SW) >> shr_w) + arg_add * g_ic */
+    int64_t sw;       /* SW */
     int64_t norm_mul; /* 24-bit signed */
     int64_t norm_add; /* 32-bit signed */
     uint32_t norm_shift;
@@ -503,43 +395,92 @@ static void channel_consts(const kpu_conv_layer_t *l, uint32_t o, channel_consts
 {
     uint64_t bn = read_u64le(l->bn + 8 * (size_t)o);
     int64_t g_ic = l->depthwise ? 1 : (int64_t)l->ic;
-    cc->c = asr64((int64_t)l->arg_w * weight_sum(l, o), l->shr_w) + l->arg_add * g_ic;
+    cc->sw = weight_sum(l, o);
+    cc->c = asr64((int64_t)l->arg_w * cc->sw, l->shr_w) + l->arg_add * g_ic;
     cc->norm_mul = sign_extend(bits(bn, 0, 24), 24);
     cc->norm_add = sign_extend(bits(bn, 24, 32), 32);
     cc->norm_shift = (uint32_t)bits(bn, 56, 4);
 }
 
-/* ACC -> BN -> activation -> byte for rows [y0, y1) of channel o (tile starts at row y0).
- * Everything the pixel loop needs is copied into locals: the byte stores could otherwise alias
- * the layer struct and force reloads. */
-static void finish_rows(const kpu_conv_layer_t *l, const channel_consts_t *cc, const void *acc,
-                        const int32_t *restrict sx, uint32_t y0, uint32_t y1,
-                        uint8_t *restrict act_plane)
+/* What finishing a tile needs, copied into one place: byte stores through uint8_t pointers
+ * could otherwise alias the layer and force reloads in the pixel loops. */
+typedef struct finisher {
+    const int32_t *a32;        /* tile sums S (8-bit weights), or */
+    const int64_t *a64;        /* (16-bit weights) */
+    const int64_t *tx;
+    int64_t c, nm, na;
+    uint32_t ns, pw;
+    const kpu_act_lut_t *lut;  /* NULL: evaluate the table directly */
+    const kpu_act_t *act;
+} finisher_t;
+
+/* ACC (saturated, see the file comment) -> B -> output byte. */
+static inline uint8_t finish_value(const finisher_t *f, int64_t s_plus_tx)
 {
-    const int32_t *restrict a32 = l->eight_bit ? acc : NULL;
-    const int64_t *restrict a64 = l->eight_bit ? NULL : acc;
-    const int cs = l->rounding == KPU_CONV_ROUND_CS;
-    const int64_t arg_x = l->arg_x, c = cc->c, nm = cc->norm_mul, na = cc->norm_add;
-    const uint32_t shr_x = l->shr_x, ns = cc->norm_shift, iw = l->iw, pw = l->pw;
-    const kpu_act_segment_t *restrict act = l->act;
+    int64_t acc = s_plus_tx + f->c;
+    acc = acc < -ACC_LIMIT ? -ACC_LIMIT : (acc > ACC_LIMIT ? ACC_LIMIT : acc);
+    int64_t b = asr64(acc * f->nm, f->ns) + f->na; /* |.| < 2^62 + 2^31 */
+    return f->lut ? kpu_act_lut_get(f->lut, b) : kpu_act_eval(f->act, b);
+}
+
+static inline int64_t tile_sum(const finisher_t *f, size_t t)
+{
+    return f->a32 ? f->a32[t] : f->a64[t];
+}
+
+/* Every pixel of rows [y0, y1) (the tile starts at row y0) into the W x H activation plane. */
+static void finish_rows(const finisher_t *f, uint32_t iw, uint32_t y0, uint32_t y1,
+                        uint8_t *restrict plane)
+{
     for (uint32_t y = y0; y < y1; y++) {
-        size_t t = (size_t)(y - y0) * pw;      /* index in the tile */
-        const int32_t *restrict sxr = sx + (size_t)y * pw;
-        uint8_t *restrict out = act_plane + (size_t)y * iw;
-        for (uint32_t x = 0; x < iw; x++) {
-            int64_t s = a32 ? a32[t + x] : a64[t + x];
-            int64_t acc_v = s + asr64(arg_x * sxr[x], shr_x) + c;
-            acc_v = clamp64(acc_v, -ACC_LIMIT, ACC_LIMIT);
-            int64_t b = asr64(acc_v * nm, ns) + na;
-            b = clamp64(b, -B_LIMIT, B_LIMIT);
-            /* v0.1's x_start <= b is x_start < b + 1 */
-            const kpu_act_segment_t *seg = &act[find_segment(l, b + cs)];
-            int64_t v = (b - seg->x_start) * seg->y_mul; /* |.| < 2^56 */
-            int64_t yv = (cs ? seg_round_carry_shift(v, seg) : seg_round_rne_buggy(v, seg)) +
-                         seg->add;
-            out[x] = (uint8_t)clamp64(yv, 0, 255);
+        size_t t = (size_t)(y - y0) * f->pw;
+        const int64_t *restrict txr = f->tx + (size_t)y * f->pw;
+        uint8_t *restrict out = plane + (size_t)y * iw;
+        for (uint32_t x = 0; x < iw; x++)
+            out[x] = finish_value(f, tile_sum(f, t + x) + txr[x]);
+    }
+}
+
+/* Pool types 1, 3 (max) and 5, 6, 7 (pick) applied to S + tx before the activation, so only
+ * the surviving pixels are activated. A pick is always the same; a max commutes with the
+ * activation when ACC -> byte is non-decreasing over the ACC the channel can reach
+ * (max_commutes). Tiles start at multiples of 4 rows, so windows never straddle two tiles. */
+static void finish_pooled(const finisher_t *f, uint32_t pool_type, uint32_t ow, uint32_t oh,
+                          uint32_t y0, uint32_t y1, uint8_t *restrict pooled)
+{
+    uint32_t n = kpu_pool_stride(pool_type);
+    int is_max = pool_type == 1 || pool_type == 3;
+    uint32_t dx = pool_type == 6 ? 1u : 0u;
+    uint32_t py1 = y1 / n < oh ? y1 / n : oh;
+    for (uint32_t py = y0 / n; py < py1; py++) {
+        uint8_t *restrict out = pooled + (size_t)py * ow;
+        size_t t0 = (size_t)(py * n - y0) * f->pw, q0 = (size_t)py * n * f->pw;
+        for (uint32_t px = 0; px < ow; px++) {
+            size_t t = t0 + (size_t)px * n + dx, q = q0 + (size_t)px * n + dx;
+            int64_t v = tile_sum(f, t) + f->tx[q];
+            if (is_max)
+                for (uint32_t wy = 0; wy < n; wy++)
+                    for (uint32_t wx = 0; wx < n; wx++) {
+                        size_t d = (size_t)wy * f->pw + wx;
+                        int64_t u = tile_sum(f, t + d) + f->tx[q + d];
+                        v = u > v ? u : v;
+                    }
+            out[px] = finish_value(f, v);
         }
     }
+}
+
+/* Whether max pooling may run before the activation for this channel: ACC -> B is
+ * non-decreasing for norm_mul >= 0, and B -> byte is below the table's first drop for every
+ * ACC up to c + max(tx) + 255 * SW (S <= 255 * SW as inputs are bytes). */
+static int max_commutes(const kpu_act_lut_t *lut, const channel_consts_t *cc, int64_t tx_top)
+{
+    if (cc->norm_mul < 0)
+        return 0;
+    int64_t acc = cc->c + tx_top + 255 * cc->sw; /* |.| < 2^55 */
+    acc = acc > ACC_LIMIT ? ACC_LIMIT : (acc < -ACC_LIMIT ? -ACC_LIMIT : acc);
+    int64_t b = asr64(acc * cc->norm_mul, cc->norm_shift) + cc->norm_add;
+    return b < lut->first_drop;
 }
 
 /* ---- output ---- */
@@ -562,27 +503,47 @@ void kpu_conv_run(const kpu_conv_layer_t *l, uint8_t *ram, void *scratch, uint8_
                   size_t stream_size)
 {
     scratch_map_t m;
+    kpu_act_lut_t lut;
     map_scratch(l, scratch, &m);
+    int have_lut = kpu_act_lut_build(&lut, &l->act, m.lut);
     unpack_input(l, ram, m.planes);
+    int64_t tx_top = 0;
     if (!l->depthwise) {
         sum_planes(l, m.planes, 0, l->ic, m.csum);
-        box_sum(l, m.csum, m.sx);
+        tx_top = scale_sx(l, m.csum, m.tx);
     }
+    int pick = l->pool_type >= 5 && l->pool_type <= 7;
+    int max_pool = l->pool_type == 1 || l->pool_type == 3;
     for (uint32_t o = 0; o < l->oc; o++) {
         channel_consts_t cc;
         channel_consts(l, o, &cc);
         if (l->depthwise) {
             sum_planes(l, m.planes, o, 1, m.csum);
-            box_sum(l, m.csum, m.sx);
+            tx_top = scale_sx(l, m.csum, m.tx);
         }
+        finisher_t f;
+        f.a32 = l->eight_bit ? m.acc : NULL;
+        f.a64 = l->eight_bit ? NULL : m.acc;
+        f.tx = m.tx;
+        f.c = cc.c;
+        f.nm = cc.norm_mul;
+        f.na = cc.norm_add;
+        f.ns = cc.norm_shift;
+        f.pw = l->pw;
+        f.lut = have_lut ? &lut : NULL;
+        f.act = &l->act;
+        int early = pick || (max_pool && have_lut && max_commutes(&lut, &cc, tx_top));
         for (uint32_t y0 = 0; y0 < l->ih; y0 += l->tile_rows) {
             uint32_t y1 = y0 + l->tile_rows < l->ih ? y0 + l->tile_rows : l->ih;
             size_t n = ALIGN_UP((size_t)(y1 - y0) * l->pw, 16u);
             acc_tile(l, m.planes, o, (size_t)y0 * l->pw, n, m.acc);
-            finish_rows(l, &cc, m.acc, m.sx, y0, y1, m.act);
+            if (early)
+                finish_pooled(&f, l->pool_type, l->ow, l->oh, y0, y1, m.pooled);
+            else
+                finish_rows(&f, l->iw, y0, y1, m.act);
         }
-        const uint8_t *result = m.act;
-        if (l->pool_type != 0) {
+        const uint8_t *result = early ? m.pooled : m.act;
+        if (!early && l->pool_type != 0) {
             kpu_pool_plane(l->pool_type, m.act, l->iw, l->ih, m.pooled);
             result = m.pooled;
         }

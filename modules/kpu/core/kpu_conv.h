@@ -6,30 +6,16 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "kpu_act.h"
 #include "kpu_backend.h"
 #include "kpu_ram_layout.h"
 #include "kpu_status.h"
-
-#define KPU_ACT_SEGMENTS 16
-#define KPU_ACT_BUCKETS 256
 
 /* Rounding of the activation step and segment choice (mirrors kpu_soft_rounding_t). */
 typedef enum kpu_conv_rounding {
     KPU_CONV_ROUND_RNE_BUGGY = 0, /* v0.2 / v1: RNE_buggy, segment with x_start < B */
     KPU_CONV_ROUND_CS = 1,        /* v0.1: carry shift (half up), segment with x_start <= B */
 } kpu_conv_rounding_t;
-
-typedef struct kpu_act_segment {
-    int64_t x_start; /* 36-bit two's complement, sign-extended */
-    int32_t y_mul;   /* 16-bit two's complement, sign-extended */
-    uint32_t shift;  /* 0..255 as stored */
-    uint32_t add;    /* 0..255 */
-    /* Rounding constants. The layer's products have |v| < 2^56, and for those any shift
-     * above 62 rounds like 62, so the shift is capped there. */
-    uint32_t eff_shift;
-    uint64_t frac_mask; /* 2^s - 1 */
-    uint64_t half;      /* 2^(s-1); 1 for s = 0, so the fraction 0 never rounds */
-} kpu_act_segment_t;
 
 /* A checked, decoded layer. Pointers borrow the job's tables. */
 typedef struct kpu_conv_layer {
@@ -47,14 +33,7 @@ typedef struct kpu_conv_layer {
     kpu_ram_layout_t in_layout, out_layout;
     const uint8_t *weights; /* [oc][ic][ky][kx] or [c][ky][kx], u8 or u16 LE */
     const uint8_t *bn;      /* oc x 8 bytes */
-    kpu_act_segment_t act[KPU_ACT_SEGMENTS];
-    int act_sorted;         /* x_start non-decreasing: the segment can be found by bisection */
-    int64_t act_search[2 * KPU_ACT_SEGMENTS]; /* x_start, then INT64_MAX sentinels */
-    /* Sorted tables: B in (act_lo, act_hi] maps to a bucket holding the segment of the
-     * bucket's lowest B; at most a few segment starts follow inside a bucket. */
-    int64_t act_lo, act_hi;
-    uint32_t act_bucket_shift;
-    uint8_t act_bucket[KPU_ACT_BUCKETS];
+    kpu_act_t act;
     /* derived geometry of the scratch planes */
     uint32_t pw, ph;        /* padded input plane: (iw + k - 1) x (ih + k - 1) */
     size_t plane_stride;    /* elements per padded plane, a multiple of 16 with slack */
@@ -78,9 +57,5 @@ size_t kpu_conv_scratch_size(const kpu_conv_layer_t *layer);
  * 64-byte aligned and hold kpu_conv_scratch_size bytes. */
 void kpu_conv_run(const kpu_conv_layer_t *layer, uint8_t *ram, void *scratch, uint8_t *stream,
                   size_t stream_size);
-
-/* The two rounding shifts of spec 4.7, exposed for tests. s may be 0..255. */
-int64_t kpu_round_rne_buggy(int64_t v, uint32_t s);
-int64_t kpu_round_carry_shift(int64_t v, uint32_t s);
 
 #endif

@@ -1,4 +1,4 @@
-/* cffi declarations of modules/kpu/core/kpu_soft.h and kpu_conv.h's rounding helpers.
+/* cffi declarations of modules/kpu/core/kpu_soft.h.
  * kpu_status_t, kpu_allocator_t, kpu_backend_t: declared in files earlier in name order. */
 typedef enum kpu_soft_rounding {
     KPU_ROUND_V02 = 0,
@@ -14,6 +14,3 @@ kpu_backend_t kpu_soft_backend(kpu_soft_t *soft);
 void kpu_soft_set_rounding(kpu_soft_t *soft, kpu_soft_rounding_t rounding);
 uint8_t *kpu_soft_ram(kpu_soft_t *soft);
 size_t kpu_soft_memory(const kpu_soft_t *soft);
-
-int64_t kpu_round_rne_buggy(int64_t v, uint32_t s);
-int64_t kpu_round_carry_shift(int64_t v, uint32_t s);
