@@ -5,12 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from maixkpu.cli import UserError
+
+if TYPE_CHECKING:  # the extension is imported late, so `maixkpu --help` works without it
+    from maixkpu.core import LayerInfo, Model
 
 TABLE_COLUMNS = ("index", "type_name", "wi", "hi", "wo", "ho", "chi", "cho", "dw",
                  "kernel_type", "pool_type", "para_size")
@@ -45,7 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.set_defaults(func=cmd_run)
 
 
-def _load(path: Path):  # -> maixkpu.core.Model (imported late: needs the built extension)
+def _load(path: Path) -> Model:
     from maixkpu import core
 
     data = path.read_bytes()
@@ -72,8 +77,7 @@ def cmd_info(args: argparse.Namespace) -> int:
             "main_memory": model.main_memory, "memory": model.memory,
         }
         if args.json:
-            summary["layer_table"] = [
-                {k: v for k, v in asdict(layer).items()} for layer in layers]
+            summary["layer_table"] = [asdict(layer) for layer in layers]
             print(json.dumps(summary, indent=2))
             return 0
     print(f"{args.model}: kmodel V{summary['version']}, {summary['file_size']} bytes")
@@ -85,7 +89,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
-def format_layer_table(layers: list) -> str:
+def format_layer_table(layers: Sequence[LayerInfo]) -> str:
     """netinfo as a fixed-width table, one row per layer."""
     rows = [[HEADINGS.get(c, c) for c in TABLE_COLUMNS]]
     rows += [[str(getattr(layer, c)) for c in TABLE_COLUMNS] for layer in layers]
@@ -98,7 +102,7 @@ def format_layer_table(layers: list) -> str:
     return "\n".join(lines)
 
 
-def _read_input(args: argparse.Namespace, model) -> object:
+def _read_input(args: argparse.Namespace, model: Model) -> np.ndarray | bytes:
     from maixkpu import imageio
 
     info = model.input_info
