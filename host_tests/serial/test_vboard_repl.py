@@ -155,6 +155,8 @@ def test_raw_repl_syntax_error_and_oserror_text(client: Client) -> None:
     assert b'File "<stdin>", line 1' in err
     _, err = client.raw_exec(b"open('missing.txt')")
     assert err.endswith(b"OSError: [Errno 2] ENOENT\r\n")
+    _, err = client.raw_exec(b"1/0")
+    assert err.endswith(b"ZeroDivisionError: divide by zero\r\n")
 
 
 def test_raw_paste_flow_control_windows(client: Client) -> None:
@@ -185,7 +187,7 @@ def test_raw_repl_keeps_globals_until_soft_reset(client: Client) -> None:
     client.write(b"\x04")
     assert client.read_until(RAW_BANNER) == b"OK\r\nMPY: soft reboot\r\n" + RAW_BANNER
     _, err = client.raw_exec(b"print(x)")
-    assert err.endswith(b"NameError: name 'x' is not defined\r\n")
+    assert err.endswith(b"NameError: name 'x' isn't defined\r\n")
 
 
 # -- friendly REPL ---------------------------------------------------------------------------------
@@ -211,7 +213,7 @@ def test_friendly_soft_reset_banner_and_fresh_globals(client: Client) -> None:
     client.write(b"\x04")
     assert client.read_until(b">>> ") == b"\r\nMPY: soft reboot\r\n" + friendly_banner() + b">>> "
     client.write(b"y\r")
-    assert client.read_until(b">>> ").endswith(b"NameError: name 'y' is not defined\r\n>>> ")
+    assert client.read_until(b">>> ").endswith(b"NameError: name 'y' isn't defined\r\n>>> ")
 
 
 def test_friendly_paste_mode(client: Client) -> None:

@@ -19,6 +19,7 @@ import ast
 import builtins
 import ctypes
 import errno
+import re
 import threading
 from collections.abc import Mapping
 from types import CodeType, ModuleType, TracebackType
@@ -55,10 +56,15 @@ def exception_message(exc: BaseException) -> str:
             return f"[Errno {code}] {name}" if name else str(code)
     if isinstance(exc, SyntaxError):
         return exc.msg if exc.msg.startswith(("'", "unexpected", "unindent")) else "invalid syntax"
+    if isinstance(exc, ZeroDivisionError):
+        return "divide by zero"  # MicroPython's text for every zero division
     if not exc.args:
         return ""
     if len(exc.args) == 1:
-        return str(exc.args[0])
+        text = str(exc.args[0])
+        if isinstance(exc, NameError):  # CPython: "is not defined"
+            text = re.sub(r"^name '(.*)' is not defined.*", r"name '\1' isn't defined", text)
+        return text
     return str(exc.args)
 
 
