@@ -70,6 +70,11 @@ def _describe(exc: BaseException) -> str:
     return str(exc)
 
 
+def _is_core_extension(exc: ImportError) -> bool:
+    path = str(exc.path or "")
+    return exc.name in ("_core", "maixkpu._core") or "/_core." in path
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser, problems = build_parser()
     for problem in problems:  # a broken command module is a bug: say so, keep the others
@@ -85,6 +90,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         print(f"maixkpu {args.command}: error: {_describe(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    except ImportError as exc:
+        if not _is_core_extension(exc) or args.debug:
+            raise
+        print(f"maixkpu {args.command}: error: the C core extension cannot be loaded ({exc}); "
+              "rebuild it with `make core`", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
