@@ -419,3 +419,25 @@ def test_transcript_does_not_depend_on_chunking(tmp_path: Path, cuts: list[int])
                 + b"\r\n" + friendly_banner() + b">>> ")
     assert wire.wait_end(friendly_banner() + b">>> ")[len(banner):] == expected
     repl.stop()
+
+
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(parts=st.lists(st.sampled_from(["..", ".", "", "flash", "sd", "a", "b.py", "..."]),
+                      max_size=8), absolute=st.booleans())
+def test_board_paths_never_leave_their_mount(tmp_path: Path, parts: list[str],
+                                             absolute: bool) -> None:
+    mounts = {"/flash": tmp_path / "flash", "/sd": tmp_path / "sd"}
+    fs = BoardFs(mounts)
+    path = ("/" if absolute else "") + "/".join(parts)
+    try:
+        host = fs.host_path(path)
+    except OSError as exc:
+        assert exc.args == (2,)  # outside every mount: ENOENT
+        return
+    board = fs.absolute(path)
+    if host is None:
+        assert board == "/"
+    else:
+        root = mounts["/" + board.split("/")[1]].resolve()
+        assert host.resolve() == root or root in host.resolve().parents

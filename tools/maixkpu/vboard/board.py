@@ -15,6 +15,7 @@ import os
 import shutil
 import tempfile
 import threading
+from collections import deque
 from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
@@ -33,6 +34,7 @@ from maixkpu.vboard.transport_rfc2217 import Rfc2217Server
 
 RESET, ISP, APP, BOOT_ERROR, HUNG, OFF = "reset", "isp", "app", "boot_error", "hung", "off"
 DEFAULT_BAUD = 115200
+EVENTS_KEPT = 100_000
 RESET_SETTLE = 0.2  # seconds RESET must stay released before the chip runs (RC on the pin)
 # what the K210 ROM prints when flash offset 0 holds no valid image (spec §5)
 ROM_BOOT_FAILED = (b"interesting, something's wrong, boot failed with exit code 233, "
@@ -86,7 +88,8 @@ class VirtualBoard:
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self.state = OFF
-        self.events: list[tuple[Any, ...]] = []  # ("lines", dtr, rts), ("boot", state), ...
+        # ("lines", dtr, rts), ("boot", state, ...), ...: the latest EVENTS_KEPT of them
+        self.events: deque[tuple[Any, ...]] = deque(maxlen=EVENTS_KEPT)
         self.dtr = self.rts = False
         self.reset_settle = reset_settle
         self._in_reset = False  # RESET pin held low
