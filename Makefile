@@ -30,6 +30,7 @@ lint: $(STAMP)
 
 bench: $(CORE_BUILT)
 	$(PY) -m maixkpu.bench
+	$(PY) -m maixkpu.isp.bench_flash
 
 clean:
 	rm -rf build out $(VENV) tools/maixkpu/_core*.so tools/maixkpu/_core.c
