@@ -11,14 +11,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from host_tests.serial.vboard_util import Client, bootable_flash, mpremote
 from maixkpu.isp import bootimage
 from maixkpu.vboard import FaultPlan, VirtualBoard
 from maixkpu.vboard.board import ROM_BOOT_FAILED
 from maixkpu.vboard.flash import FlashImage
 from maixkpu.vboard.isp_device import IspFaults
 from maixkpu.vboard.profiles import PROFILES
-
-from host_tests.serial.vboard_util import Client, bootable_flash, mpremote
 
 T, F = True, False
 ROM_NOP = b"\xc0\xc2" + bytes(12) + b"\xc0"  # kflash's 13-byte greeting frame
@@ -342,3 +342,22 @@ def test_rx_faults_drop_host_bytes_and_restart(flash: FlashImage, tmp_path: Path
         assert board.state == "app" and board.events.count(("power_on",)) == 2
         board.host_bytes(b"\r")
         assert board.rx_count == 1
+
+
+@pytest.mark.slow
+def test_reset_mid_transfer_fails_maixkpu_flash_cleanly(tmp_path: Path) -> None:
+    package, flash_file = tmp_path / "t.kfpkg", tmp_path / "flash.img"
+    write_kfpkg(package)
+    # the reset lands inside the first 64 KiB write; BOOT is still held low: back in the ROM
+    with VirtualBoard(flash_file, fs_dir=tmp_path / "fs",
+                      faults=FaultPlan(reset_after=60_000)) as board:
+        result = subprocess.run(
+            [sys.executable, "-m", "maixkpu", "flash", str(package), "--port",
+             board.rfc2217_url or "", "--board", "goE", "--timeout", "1", "--retries", "2"],
+            capture_output=True, text=True, timeout=120, check=False)
+        assert ("fault_reset", 60_000) in board.events
+        assert board.state == "isp"
+    assert result.returncode == 1
+    assert "FAILED" in result.stderr
+    with FlashImage(flash_file) as image:
+        assert image.boot_image() is None  # the firmware never got written completely

@@ -12,13 +12,13 @@ from types import ModuleType
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from host_tests.serial.vboard_util import Client, bootable_flash, mpremote
 from maixkpu.vboard import VirtualBoard
 from maixkpu.vboard.board_modules import BoardContext, default_modules
 from maixkpu.vboard.filesystem import BoardFs
 from maixkpu.vboard.interpreter import Interpreter
 from maixkpu.vboard.repl import Repl, friendly_banner
-
-from host_tests.serial.vboard_util import Client, bootable_flash, mpremote
 
 RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n>"
 

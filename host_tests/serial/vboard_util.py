@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import serial
+
 from maixkpu.isp import bootimage
 from maixkpu.vboard.flash import FlashImage
 
