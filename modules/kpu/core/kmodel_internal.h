@@ -37,6 +37,21 @@ typedef struct kpu_container {
                                       size_t *copied, kpu_diag_t *diag);
 } kpu_container_t;
 
+/* load_flash mode (kpu_api): K210_CONV bodies of the resident file are in the compact
+ * "external blocks" form (kmodel_v3.h, KPU_V3_CONV_EXTERNAL) and each layer's weights,
+ * batch-norm and activation blocks are fetched through this hook just before it runs. */
+typedef struct kpu_conv_blocks {
+    uint32_t weights_off, weights_size;  /* offsets in the original file, bytes available */
+    uint32_t bn_off, bn_size;
+    uint32_t act_off;                    /* 144 bytes */
+    const uint8_t *weights, *bn, *act;   /* set by fetch; valid until the next fetch */
+} kpu_conv_blocks_t;
+
+typedef struct kpu_conv_stream {
+    kpu_status_t (*fetch)(void *ctx, uint32_t layer, kpu_conv_blocks_t *blocks, kpu_diag_t *diag);
+    void *ctx;
+} kpu_conv_stream_t;
+
 /* The V3 container (kmodel_v3.c). V4/V5 containers are added next to it in kmodel_load.c. */
 extern const kpu_container_t kpu_container_v3;
 
@@ -51,7 +66,14 @@ struct kpu_model {
     size_t held;              /* bytes allocated for this model, struct included */
     int32_t last_run;         /* last layer of the previous successful run, or -1 */
     void *state;              /* container-specific */
+    const kpu_conv_stream_t *stream; /* load_flash mode, else NULL */
 };
+
+/* Loads a compact load_flash image (host word order, owned by the caller until kpu_model_free)
+ * whose K210_CONV blocks come from stream. Only V3. */
+kpu_status_t kpu_model_load_stream(kpu_model_t **out, const uint8_t *data, size_t size,
+                                   const kpu_conv_stream_t *stream, const kpu_allocator_t *alloc,
+                                   kpu_diag_t *diag);
 
 /* Allocation through the model's allocator, counted in m->held. */
 void *kpu_model_alloc(kpu_model_t *m, size_t size, size_t align);

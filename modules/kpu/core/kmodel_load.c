@@ -1,6 +1,7 @@
 /* Version detection, word-swap conversion, loading and the public kpu_model_* functions, which
  * check their arguments and dispatch to the container of the model's version. */
 #include "kmodel_internal.h"
+#include "kmodel_v3.h"
 
 #define KMDL_MAGIC 0x4B4D444Cu      /* 'KMDL' as a little-endian u32: bytes "LDMK" */
 #define SMODEL_V3_MAGIC 0x2713u     /* encrypted V3 (.smodel), maixpy-kpu-api.md 6.1 */
@@ -182,6 +183,41 @@ kpu_status_t kpu_model_load(kpu_model_t **out, const uint8_t *data, size_t size,
         m->data = m->copy;
     }
     st = c->open(m, diag);
+    if (st != KPU_OK) {
+        kpu_model_free(m);
+        return st;
+    }
+    *out = m;
+    return KPU_OK;
+}
+
+kpu_status_t kpu_model_load_stream(kpu_model_t **out, const uint8_t *data, size_t size,
+                                   const kpu_conv_stream_t *stream, const kpu_allocator_t *alloc,
+                                   kpu_diag_t *diag)
+{
+    kpu_diag_clear(diag);
+    if (!out || !data || !stream || !stream->fetch || !alloc || !alloc->alloc || !alloc->free)
+        return kpu_diag_set(diag, KPU_ERR_ARGUMENT, -1,
+                            "kpu_model_load_stream needs out, data, a stream and an allocator");
+    *out = NULL;
+    if (size < 8 || kpu_rd32(data, 0) != 3)
+        return kpu_diag_set(diag, KPU_ERR_VERSION, -1, "a load_flash image must be kmodel V3");
+    kpu_status_t st = kpu_v3_validate_stream(data, size, diag);
+    if (st != KPU_OK)
+        return st;
+    kpu_model_t *m = alloc->alloc(alloc->ctx, sizeof *m, 8);
+    if (!m)
+        return kpu_diag_set(diag, KPU_ERR_NO_MEMORY, -1, "no memory for the model (%lu bytes)",
+                            (unsigned long)sizeof *m);
+    memset(m, 0, sizeof *m);
+    m->container = &kpu_container_v3;
+    m->alloc = *alloc;
+    m->held = sizeof *m;
+    m->last_run = -1;
+    m->data = data;
+    m->size = size;
+    m->stream = stream;
+    st = m->container->open(m, diag);
     if (st != KPU_OK) {
         kpu_model_free(m);
         return st;

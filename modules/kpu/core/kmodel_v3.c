@@ -17,6 +17,7 @@ typedef struct v3_file {
     uint64_t main_size;      /* main memory the model gets: main_mem_usage rounded up to 8 */
     uint64_t layers_offset;  /* first layer header */
     uint64_t bodies_offset;  /* first body */
+    int allow_external;      /* compact load_flash image: external K210_CONV bodies allowed */
 } v3_file_t;
 
 static uint64_t main_size_of(uint32_t usage) { return ((uint64_t)usage + 7u) & ~(uint64_t)7u; }
@@ -106,13 +107,26 @@ static kpu_status_t describe_conv(const kpu_v3_body_t *b, uint32_t header_flags,
     uint32_t flags = kpu_v3_word(b, 0), main_out = kpu_v3_word(b, 1);
     uint32_t arg_off = kpu_v3_word(b, 2), w_off = kpu_v3_word(b, 3);
     uint32_t bn_off = kpu_v3_word(b, 4), act_off = kpu_v3_word(b, 5);
+    uint64_t end = b->offset + b->size;
+    size_t weights_size, bn_size;
     kpu_status_t st = conv_block(b, arg_off, KPU_LAYER_ARG_BYTES, "layer argument", diag, layer);
-    if (st == KPU_OK)
-        st = conv_block(b, w_off, 0, "weights", diag, layer);
-    if (st == KPU_OK)
-        st = conv_block(b, bn_off, 0, "batch-norm table", diag, layer);
-    if (st == KPU_OK)
-        st = conv_block(b, act_off, 144, "activation table", diag, layer);
+    if (flags & KPU_V3_CONV_EXTERNAL) {
+        /* load_flash: the blocks stay in flash; their sizes were checked against the original
+         * body when the compact image was built */
+        if (b->size < KPU_V3_CONV_EXTERNAL_BODY)
+            return short_body("K210_CONV", b->size, KPU_V3_CONV_EXTERNAL_BODY, diag, layer);
+        weights_size = kpu_v3_word(b, 6);
+        bn_size = kpu_v3_word(b, 7);
+    } else {
+        if (st == KPU_OK)
+            st = conv_block(b, w_off, 0, "weights", diag, layer);
+        if (st == KPU_OK)
+            st = conv_block(b, bn_off, 0, "batch-norm table", diag, layer);
+        if (st == KPU_OK)
+            st = conv_block(b, act_off, 144, "activation table", diag, layer);
+        weights_size = (size_t)(end - w_off);
+        bn_size = (size_t)(end - bn_off);
+    }
     if (st != KPU_OK)
         return st;
     uint8_t raw[KPU_LAYER_ARG_BYTES];
@@ -125,9 +139,8 @@ static kpu_status_t describe_conv(const kpu_v3_body_t *b, uint32_t header_flags,
     }
     kpu_layer_arg_t a;
     kpu_layer_arg_decode(raw, &a);
-    uint64_t end = b->offset + b->size;
-    st = kpu_layer_arg_validate(&a, (int)(header_flags & 1u), (size_t)(end - w_off),
-                                (size_t)(end - bn_off), diag, layer);
+    st = kpu_layer_arg_validate(&a, (int)(header_flags & 1u), weights_size, bn_size, diag,
+                                layer);
     if (st != KPU_OK)
         return st;
     uint32_t ow = kpu_arg_ow(&a), oh = kpu_arg_oh(&a), oc = kpu_arg_oc(&a);
@@ -250,6 +263,10 @@ static kpu_status_t walk_layers(const v3_file_t *f, kpu_v3_layer_t *table, kpu_d
         if (end > f->size)
             avail = off >= f->size ? 0 : (uint32_t)(f->size - off);
         kpu_v3_body_t b = {f->data, off, avail, f->swap};
+        if (type == KL_K210_CONV && !f->allow_external && avail >= 4 &&
+            (kpu_v3_word(&b, 0) & KPU_V3_CONV_EXTERNAL))
+            return kpu_diag_set(diag, KPU_ERR_FORMAT, li,
+                                "layer %ld (K210_CONV): reserved flag bit 31 set", (long)li);
         kpu_v3_desc_t d;
         kpu_status_t st = kpu_v3_describe(type, &b, f->hdr.flags, f->main_size, &d, diag, li);
         if (st != KPU_OK)
@@ -281,7 +298,18 @@ static kpu_status_t check_outputs(const v3_file_t *f, kpu_diag_t *diag)
 
 static kpu_status_t v3_validate(const uint8_t *data, size_t size, int swapped, kpu_diag_t *diag)
 {
-    v3_file_t f = {data, size, swapped, {0}, 0, 0, 0};
+    v3_file_t f = {data, size, swapped, {0}, 0, 0, 0, 0};
+    kpu_status_t st = parse_header(&f, diag);
+    if (st == KPU_OK)
+        st = walk_layers(&f, NULL, diag);
+    if (st == KPU_OK)
+        st = check_outputs(&f, diag);
+    return st;
+}
+
+kpu_status_t kpu_v3_validate_stream(const uint8_t *data, size_t size, kpu_diag_t *diag)
+{
+    v3_file_t f = {data, size, 0, {0}, 0, 0, 0, 1};
     kpu_status_t st = parse_header(&f, diag);
     if (st == KPU_OK)
         st = walk_layers(&f, NULL, diag);
@@ -292,7 +320,7 @@ static kpu_status_t v3_validate(const uint8_t *data, size_t size, int swapped, k
 
 static kpu_status_t v3_open(kpu_model_t *m, kpu_diag_t *diag)
 {
-    v3_file_t f = {m->data, m->size, 0, {0}, 0, 0, 0};
+    v3_file_t f = {m->data, m->size, 0, {0}, 0, 0, 0, m->stream != NULL};
     kpu_status_t st = parse_header(&f, diag);
     if (st != KPU_OK)
         return st;

@@ -26,6 +26,13 @@ typedef struct kpu_v3_state {
     kpu_v3_layer_t *layers;
 } kpu_v3_state_t;
 
+/* Compact K210_CONV body of a load_flash image: flags word bit 31 set, words 3..5 are offsets
+ * of the weights, BN and activation blocks in the original file, words 6 and 7 the weights and
+ * BN bytes available there; the layer argument stays resident at word 2's offset. Such bodies
+ * are refused unless the model has a stream (kpu_model_load_stream). */
+#define KPU_V3_CONV_EXTERNAL 0x80000000u
+#define KPU_V3_CONV_EXTERNAL_BODY 32u
+
 /* One layer body as the validators and CPU kernels see it. */
 typedef struct kpu_v3_body {
     const uint8_t *file;     /* start of the file (absolute offsets in K210_CONV bodies) */
@@ -73,6 +80,9 @@ kpu_status_t kpu_v3_describe(uint32_t type, const kpu_v3_body_t *b, uint32_t hea
 
 /* Body view of layer i of an open model. */
 kpu_v3_body_t kpu_v3_body(const kpu_model_t *m, uint32_t i);
+
+/* Validation of a compact load_flash image (external K210_CONV bodies allowed). */
+kpu_status_t kpu_v3_validate_stream(const uint8_t *data, size_t size, kpu_diag_t *diag);
 
 /* kmodel_v3_run.c */
 kpu_status_t kpu_v3_run(kpu_model_t *m, const kpu_backend_t *backend, const void *input,

@@ -98,10 +98,32 @@ static kpu_status_t run_conv(kpu_model_t *m, const kpu_backend_t *be, uint32_t i
         job.stream_out = m->main_mem + main_out;
         job.stream_size = (size_t)dma_total + 1;
     }
-    job.weights = m->data + w_off;
-    job.weights_size = (size_t)(end - w_off);
-    job.bn = m->data + kpu_v3_word(&b, 4);
-    job.act = m->data + kpu_v3_word(&b, 5);
+    if (flags & KPU_V3_CONV_EXTERNAL) {
+        /* load_flash: the blocks are read from flash into the stream buffer now */
+        if (!m->stream)
+            return kpu_diag_set(diag, KPU_ERR_FORMAT, (int32_t)i,
+                                "layer %lu: external K210_CONV blocks without a stream",
+                                (unsigned long)i);
+        kpu_conv_blocks_t blk;
+        memset(&blk, 0, sizeof blk);
+        blk.weights_off = w_off;
+        blk.weights_size = kpu_v3_word(&b, 6);
+        blk.bn_off = kpu_v3_word(&b, 4);
+        blk.bn_size = kpu_v3_word(&b, 7);
+        blk.act_off = kpu_v3_word(&b, 5);
+        kpu_status_t fst = m->stream->fetch(m->stream->ctx, i, &blk, diag);
+        if (fst != KPU_OK)
+            return fst;
+        job.weights = blk.weights;
+        job.weights_size = blk.weights_size;
+        job.bn = blk.bn;
+        job.act = blk.act;
+    } else {
+        job.weights = m->data + w_off;
+        job.weights_size = (size_t)(end - w_off);
+        job.bn = m->data + kpu_v3_word(&b, 4);
+        job.act = m->data + kpu_v3_word(&b, 5);
+    }
     job.eight_bit = (int)(s->hdr.flags & 1u);
     kpu_status_t st = be->ops->submit(be->self, &job, diag);
     if (st != KPU_OK)
