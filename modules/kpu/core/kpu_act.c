@@ -211,7 +211,8 @@ int kpu_act_lut_build(kpu_act_lut_t *lut, const kpu_act_t *a, void *mem)
             break;
         }
     if (n < 2) {
-        lut->lo = lut->hi = lut->blo = lut->bhi = INT64_MAX;
+        lut->lo = lut->hi = lut->blo = lut->bhi = lut->top_end = INT64_MAX;
+        lut->top_val = val[0];
         return 1;
     }
     lut->lo = at[1];
@@ -229,6 +230,8 @@ int kpu_act_lut_build(kpu_act_lut_t *lut, const kpu_act_t *a, void *mem)
     }
     lut->blo = at[a_i];
     lut->bhi = at[b_i];
+    lut->top_val = val[b_i];
+    lut->top_end = b_i + 1 < n ? at[b_i + 1] : INT64_MAX;
     uint64_t span = (uint64_t)(lut->bhi - lut->blo);
     while ((span >> lut->shift) >= KPU_ACT_LUT_BUCKETS)
         lut->shift++;

@@ -55,6 +55,8 @@ typedef struct kpu_act_lut {
     uint32_t n, shift;
     int64_t lo, hi;         /* at[1] and at[n - 1] (INT64_MAX when n == 1) */
     int64_t blo, bhi;
+    int64_t top_end;        /* B in [bhi, top_end) gives top_val (the flat run after bhi) */
+    uint8_t top_val;
     int64_t first_drop;     /* lowest B where the byte decreases; INT64_MAX if never */
 } kpu_act_lut_t;
 
@@ -76,9 +78,12 @@ static inline uint8_t kpu_act_lut_get(const kpu_act_lut_t *lut, int64_t b)
         return lut->val[0];
     if (b >= lut->hi)
         return lut->val[lut->n - 1];
-    if (b < lut->blo || b >= lut->bhi)
+    if (b >= lut->bhi) /* typically saturated outputs: a flat run, then far outliers */
+        return b < lut->top_end ? lut->top_val : lut->val[kpu_act_lut_search(lut, b)];
+    if (b < lut->blo)
         return lut->val[kpu_act_lut_search(lut, b)];
     uint32_t i = lut->bucket[(uint64_t)(b - lut->blo) >> lut->shift];
+    i += lut->at[i + 1] <= b; /* usually the only step: branch-free */
     while (lut->at[i + 1] <= b) /* stops before at[] reaches bhi */
         i++;
     return lut->val[i];
