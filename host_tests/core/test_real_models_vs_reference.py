@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from maixkpu.kmodel import K210Conv, read_v3
 from PIL import Image
 
 from host_tests.conftest import shared_model
 from host_tests.reference import kpu_ref
+from maixkpu.kmodel import K210Conv, read_v3
 
 core = pytest.importorskip("maixkpu.core", reason="the cffi core extension is not built")
 

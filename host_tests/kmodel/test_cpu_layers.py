@@ -5,6 +5,7 @@ import struct
 
 import numpy as np
 import pytest
+
 from maixkpu.kmodel import (
     CPU_LAYER_CLASSES,
     AveragePool2d,

@@ -6,6 +6,7 @@ import struct
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from maixkpu.kmodel.layer_arg import FIELDS, LayerArg, reserved_bits
 
 # (field, word, mask of its bits) straight from the spec table.

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from maixkpu.kmodel import QuantParam
-from maixkpu.kmodel.quantize import quantize_conv
 
 from host_tests.reference import kpu_ref
+from maixkpu.kmodel import QuantParam
+from maixkpu.kmodel.quantize import quantize_conv
 
 
 def _float_conv(x: np.ndarray, w: np.ndarray, bias: np.ndarray, depthwise: bool) -> np.ndarray:

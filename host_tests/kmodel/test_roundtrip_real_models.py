@@ -5,6 +5,8 @@ from __future__ import annotations
 import struct
 
 import pytest
+
+from host_tests.conftest import shared_model
 from maixkpu.kmodel import (
     ChannelwiseDequantize,
     FullyConnected,
@@ -14,8 +16,6 @@ from maixkpu.kmodel import (
     read_v3,
     write_v3,
 )
-
-from host_tests.conftest import shared_model
 
 V3_MODELS = [
     "nncase010rc5_yolo2_voc20_320x240_chwise.kmodel",

@@ -5,6 +5,8 @@ import struct
 
 import numpy as np
 import pytest
+
+from host_tests.reference import kpu_ref
 from maixkpu.kmodel import (
     ActSegment,
     ActTable,
@@ -14,8 +16,6 @@ from maixkpu.kmodel import (
     linear_table,
     mul_shift,
 )
-
-from host_tests.reference import kpu_ref
 
 
 def test_batch_norm_entry_bits() -> None:

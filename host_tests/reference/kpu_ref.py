@@ -267,3 +267,21 @@ def run_layer(ram: np.ndarray, arg: bytes, weights: bytes, bn: bytes, act: bytes
 
 def new_ram() -> np.ndarray:
     return np.zeros(RAM_BYTES, np.uint8)
+
+
+# ---- layout-conversion layers (spec 6) ---------------------------------------------------------
+def upload(ram: np.ndarray, line: int, data: np.ndarray) -> None:
+    """K210_UPLOAD: a dense (C, H, W) uint8 tensor into KPU RAM with the width's layout."""
+    write_map(ram, line, data)
+
+
+def add_padding(ram: np.ndarray, line: int, vector: np.ndarray) -> None:
+    """K210_ADD_PADDING: in[c] to pixel (0, 0) of a C x 4 x 4 map; the other 15 pixels of each
+    channel keep whatever KPU RAM held."""
+    corner = map_addresses(line, 4, 4, len(vector))[:, 0, 0]
+    ram[corner] = vector
+
+
+def remove_padding(compact: np.ndarray) -> np.ndarray:
+    """K210_REMOVE_PADDING: pixel (0, 0) of each channel of a compact C x 4 x 4 map."""
+    return compact.reshape(-1, 16)[:, 0].copy()

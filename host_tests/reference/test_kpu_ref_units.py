@@ -92,3 +92,17 @@ def test_activation_segment_choice_and_rounding() -> None:
     # v01: B >= x_start. B=0 -> segment 1 (0 -> 10); B=100 -> segment 2 (0 -> 200);
     # B=1: CS 0.5 -> 1.
     assert kpu_ref.activation(b, act, "v01").tolist() == [0, 10, 11, 12, 200, 199, 196, 0]
+
+
+def test_add_padding_writes_only_the_corner_pixels() -> None:
+    ram = np.full(kpu_ref.RAM_BYTES, 0xAA, np.uint8)
+    kpu_ref.add_padding(ram, 3, np.arange(1, 7, dtype=np.uint8))
+    # Spec 6: byte 64·L + (c div 4)·256 + (c mod 4)·16.
+    want = {64 * 3 + (c // 4) * 256 + (c % 4) * 16: c + 1 for c in range(6)}
+    changed = np.flatnonzero(ram != 0xAA)
+    assert {int(i): int(ram[i]) for i in changed} == want
+
+
+def test_remove_padding_picks_pixel_zero() -> None:
+    compact = np.arange(3 * 16, dtype=np.uint8).reshape(3, 4, 4)
+    assert kpu_ref.remove_padding(compact).tolist() == [0, 16, 32]
