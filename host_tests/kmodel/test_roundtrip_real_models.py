@@ -3,6 +3,7 @@ the strongest check that the writer follows the format."""
 from __future__ import annotations
 
 import struct
+from pathlib import Path
 
 import pytest
 
@@ -91,3 +92,16 @@ def test_describe_lists_every_layer() -> None:
         "QUANTIZE", "K210_ADD_PADDING", "K210_CONV", "K210_REMOVE_PADDING", "DEQUANTIZE",
         "SOFTMAX"]
     assert "1x28x28 -> 16x14x14 k3 pool1 ram 32740->32684" in lines[2]
+
+
+def test_dump_command(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from maixkpu.kmodel.__main__ import main
+
+    iris = shared_model(V3_MODELS[3])
+    bad = tmp_path / "bad.kmodel"
+    bad.write_bytes(struct.pack("<7I", 4, 0, 0, 0, 0, 0, 0))
+    assert main([str(iris), str(bad)]) == 1
+    out, err = capsys.readouterr()
+    assert "kmodel V3 flags=1 arch=0 layers=2 max_start=32768 main_mem=56" in out
+    assert "  1 FULLY_CONNECTED" in out
+    assert "version 0x4 is not a V3 kmodel" in err
