@@ -54,6 +54,8 @@ typedef struct kpu_conv_stream {
 
 /* The V3 container (kmodel_v3.c). V4/V5 containers are added next to it in kmodel_load.c. */
 extern const kpu_container_t kpu_container_v3;
+/* The V5 container (kmodel_v5.c and the stackvm / k210 files, stackvm.h). */
+extern const kpu_container_t kpu_container_v5;
 
 struct kpu_model {
     const kpu_container_t *container;

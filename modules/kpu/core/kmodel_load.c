@@ -9,6 +9,7 @@
 /* Every container this build can run. A V4 or V5 container is one more entry here. */
 static const kpu_container_t *const containers[] = {
     &kpu_container_v3,
+    &kpu_container_v5,
 };
 
 static const kpu_container_t *find_container(uint32_t version)
@@ -107,7 +108,7 @@ static kpu_status_t detect(const uint8_t *data, size_t size, uint32_t flags,
     if (!c)
         return kpu_diag_set(diag, (version == 4 || version == 5) ? KPU_ERR_VERSION_V4V5
                                                                  : KPU_ERR_VERSION,
-                            -1, "kmodel V4/V5 not supported yet");
+                            -1, "kmodel V%lu not supported yet", (unsigned long)version);
     *out = c;
     *swapped = be;
     return KPU_OK;
