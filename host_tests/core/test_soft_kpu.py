@@ -12,7 +12,6 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from maixkpu._core import ffi, lib
 from PIL import Image
 
 from host_tests.conftest import shared_model
@@ -30,6 +29,7 @@ from host_tests.core.soft_kpu_model import (
     rne_buggy,
     weight_bytes,
 )
+from maixkpu._core import ffi, lib
 
 RAM_BYTES = 2 * 1024 * 1024
 VOC = "nncase010rc5_yolo2_voc20_320x240_chwise.kmodel"
@@ -511,3 +511,40 @@ def test_memory_is_counted_and_out_of_memory_is_reported() -> None:
     assert lib.kpu_soft_memory(soft) > idle and stats.in_use == lib.kpu_soft_memory(soft)
     lib.kpu_soft_destroy(soft)
     assert stats.in_use == 0 and stats.allocs == stats.frees
+
+
+def test_random_jobs_never_crash_and_only_write_their_output_map(kpu: SoftKpu) -> None:
+    """Random layer arguments and tables (sizes kept small so the test stays fast): every job
+    returns a known status, and a job that runs writes nothing but its output map."""
+    rng = np.random.default_rng(2024)
+    known = {lib.KPU_OK, lib.KPU_ERR_FORMAT, lib.KPU_ERR_BOUNDS}
+    ran = 0
+    for _ in range(150):
+        words = [int(v) for v in rng.integers(0, 1 << 63, 12, dtype=np.uint64)]
+        words = [w | (int(rng.integers(0, 2)) << 63) for w in words]
+        words[2] &= ~((0x3F8 << 0) | (0x3F8 << 32))      # at most 8 channels
+        words[3] &= ~((0x3E0 << 0) | (0x1E0 << 10) | (0x3E0 << 32) | (0x1E0 << 42))
+        if rng.integers(0, 5):                            # mostly valid kernel and pool types
+            words[4] = (words[4] & ~0xF7) | int(rng.integers(0, 2)) | int(rng.integers(0, 10)) << 4
+        if rng.integers(0, 2):                            # often a consistent output size
+            iw, ih = (words[3] & 0x3FF) + 1, ((words[3] >> 10) & 0x1FF) + 1
+            s = {0: 1, 8: 1, 9: 1, 1: 2, 2: 2, 5: 2, 6: 2, 3: 4, 4: 4, 7: 4}.get(
+                (words[4] >> 4) & 15, 1)
+            words[3] = (words[3] & ~((0x3FF << 32) | (0x1FF << 42))) | \
+                (max(iw // s, 1) - 1) << 32 | (max(ih // s, 1) - 1) << 42
+        weights = rng.integers(0, 256, int(rng.integers(1, 1300)), dtype=np.uint8).tobytes()
+        bn = rng.integers(0, 256, 8 * 8, dtype=np.uint8).tobytes()
+        act = rng.integers(0, 256, 144, dtype=np.uint8).tobytes()
+        kpu.ram[:] = 0x33
+        st = kpu.submit_raw(words, weights, bn, act, bool(rng.integers(0, 2)))
+        assert st in known, ffi.string(kpu.diag.text)
+        if st == lib.KPU_OK:
+            ran += 1
+            oc = ((words[2] >> 32) & 0x3FF) + 1
+            ow, oh = ((words[3] >> 32) & 0x3FF) + 1, ((words[3] >> 42) & 0x1FF) + 1
+            dst = ((words[1] >> 32) & 0x7FFF) * 64
+            changed = np.flatnonzero(kpu.ram != 0x33)
+            assert np.isin(changed, dst + map_offsets(oc, oh, ow).ravel()).all()
+        else:
+            assert (kpu.ram == 0x33).all()
+    assert ran > 20
