@@ -44,11 +44,6 @@ static inline int64_t sign_extend(uint64_t v, unsigned bits)
     return (int64_t)(v ^ m) - (int64_t)m;
 }
 
-static inline int64_t clamp64(int64_t v, int64_t lo, int64_t hi)
-{
-    return v < lo ? lo : (v > hi ? hi : v);
-}
-
 /* ---- decoding and checks ---- */
 
 static uint64_t read_u64le(const uint8_t *p)
