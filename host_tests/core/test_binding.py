@@ -10,10 +10,10 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from maixkpu import core
-from maixkpu._core import ffi, lib
 
 from host_tests.conftest import shared_model
+from maixkpu import core
+from maixkpu._core import ffi, lib
 
 IRIS = "nncase010rc5_iris_float.kmodel"
 IRIS_V4 = "nncase020b4_iris_float.kmodel"

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from maixkpu.cli import main
 from PIL import Image
 
 from host_tests.conftest import shared_model
+from maixkpu.cli import main
 
 IRIS = "nncase010rc5_iris_float.kmodel"
 MNIST = "sipeed_mnist_28x28.kmodel"

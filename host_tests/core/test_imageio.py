@@ -5,8 +5,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from maixkpu import imageio
 from PIL import Image
+
+from maixkpu import imageio
 
 
 def test_expansion_tables_end_points_and_round_trip() -> None:

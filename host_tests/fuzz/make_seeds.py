@@ -49,6 +49,7 @@ def built() -> dict[str, bytes]:
     Best effort: if the builder is unavailable or its API changed, the fuzz run goes on."""
     try:
         import numpy as np
+
         from maixkpu.kmodel import Dequantize, KpuConv, ModelBuilder, Softmax
     except Exception as exc:  # noqa: BLE001
         print(f"make_seeds: builder seeds skipped: {exc}", file=sys.stderr)
