@@ -1,3 +1,4 @@
+# ruff: noqa (a MaixPy example kept as its documentation writes it)
 # The face-detection example of MaixPy's KPU documentation (kpu.md), written out unchanged in
 # behaviour: YOLOv2 face model at flash 0x300000, boxes drawn on the frame, frame on the LCD.
 import sensor

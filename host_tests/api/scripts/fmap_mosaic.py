@@ -1,3 +1,4 @@
+# ruff: noqa (a MaixPy example kept as its documentation writes it)
 # The feature-map example of MaixPy's KPU documentation (kpu.md): the maps of layer `index` of
 # the face model, stretched and tiled on the LCD.
 import sensor

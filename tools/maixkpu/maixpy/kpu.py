@@ -49,7 +49,7 @@ from .kpu_types import kpu_fmap, kpu_netinfo_find, kpu_yolo2, kpu_yolo2_find
 __all__ = ["load", "load_flash", "set_outputs", "init_yolo2", "run_yolo2", "deinit", "set_layers",
            "forward", "get_output", "fmap", "fmap_free", "netinfo", "memtest", "face_encode",
            "face_compare", "classifier", "kpu_net", "kpu_fmap", "kpu_yolo2", "kpu_yolo2_find",
-           "kpu_netinfo_find", "set_flash", "host_flash"]
+           "kpu_netinfo_find", "set_flash", "host_flash", "host_reset"]
 
 NET_TYPE_ERROR = PREFIX + "kpu_net type error"
 CHECK_IMG_ERROR = PREFIX + "check img format err!\r\n"
@@ -97,6 +97,13 @@ def set_flash(source: HostFlash | FlashReader | None) -> None:
         _state.reader = source
     else:
         raise TypeError("set_flash needs a HostFlash or a read(addr, n) callable")
+
+
+def host_reset() -> None:
+    """Back to the host defaults (host flash, host paths, plain Image); nets stay loaded."""
+    _state.reader = None
+    _state.resolve = lambda path: path
+    _state.image_class = Image
 
 
 def _reader() -> FlashReader:
