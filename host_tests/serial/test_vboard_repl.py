@@ -441,3 +441,54 @@ def test_board_paths_never_leave_their_mount(tmp_path: Path, parts: list[str],
     else:
         root = mounts["/" + board.split("/")[1]].resolve()
         assert host.resolve() == root or root in host.resolve().parents
+
+
+FACE_SCRIPT = """\
+import sensor, image, lcd
+import KPU as kpu
+lcd.init()
+sensor.reset()
+sensor.set_pixformat(sensor.RGB565)
+sensor.set_framesize(sensor.QVGA)
+task = kpu.load(0x300000)
+anchors = (1.889, 2.5245, 2.9465, 3.94056, 3.99987, 5.3658, 5.155437, 6.92275, 6.718375, 9.01025)
+kpu.init_yolo2(task, 0.5, 0.3, 5, anchors)
+img = sensor.snapshot()
+for face in kpu.run_yolo2(task, img) or []:
+    img.draw_rectangle(face.rect())
+    print("face", face.rect())
+lcd.display(img)
+kpu.deinit(task)
+"""
+
+
+@pytest.mark.slow
+def test_face_detection_script_runs_on_the_flashed_board(tmp_path: Path) -> None:
+    """The whole stack: kfpkg in flash, camera folder, KPU, LCD folder, `mpremote run`."""
+    pytest.importorskip("maixkpu.maixpy.kpu", reason="the KPU module is not written yet")
+    skimage = pytest.importorskip("skimage")
+    from PIL import Image
+
+    from host_tests.conftest import shared_model
+    from maixkpu.kfpkg import read_kfpkg
+
+    package = shared_model("sipeed_face_model_at_0x300000.kfpkg")
+    camera, lcd_out = tmp_path / "camera", tmp_path / "lcd"
+    camera.mkdir()
+    photo = Path(skimage.__file__).parent / "data" / "astronaut.png"
+    Image.open(photo).convert("RGB").resize((320, 240)).save(camera / "astronaut.png")
+    flash = bootable_flash()
+    for address, data in read_kfpkg(package).regions():
+        flash.overwrite(address, data)
+    script = tmp_path / "face.py"
+    script.write_text(FACE_SCRIPT)
+    with VirtualBoard(flash, fs_dir=tmp_path / "fs", camera_dir=camera,
+                      lcd_out_dir=lcd_out) as vb:
+        result = mpremote(vb.rfc2217_url or "", "run", str(script))
+    flash.close()
+    assert result.returncode == 0, result.stderr
+    faces = [line for line in result.stdout.splitlines() if line.startswith("face (")]
+    assert len(faces) == 1, result.stdout
+    x, y, w, h = (int(v) for v in faces[0][6:-1].split(","))
+    assert 0 <= x and 0 <= y and x + w <= 320 and y + h <= 240 and w > 20 and h > 20
+    assert [p.suffix for p in lcd_out.iterdir()] == [".png"]
