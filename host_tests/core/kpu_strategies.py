@@ -42,9 +42,16 @@ def shapes(draw: st.DrawFn, ic: int | None = None, w: int | None = None,
     if ic is None:
         ic = draw(st.integers(1, lim_c))
     oc = ic if depthwise else draw(st.integers(1, lim_c))
-    if not depthwise:  # keep the C and NumPy work per example small
-        oc = max(1, min(oc, 4_000_000 // (ic * kernel * kernel * w * h)))
+    if not depthwise:
+        oc = limit_oc(oc, ic, kernel, w * h)
     return Shape(w, h, ic, oc, kernel, depthwise, pool)
+
+
+def limit_oc(oc: int, ic: int, kernel: int, pixels: int) -> int:
+    """Caps oc so the C and NumPy work per example stays small and the weights need at most
+    64 loads (load_time has 6 bits; one load holds 30 KiB of 8-bit or 60 KiB of 16-bit weights)."""
+    per_load = max(1, 30 * 1024 // (ic * kernel * kernel))
+    return max(1, min(oc, 4_000_000 // (ic * kernel * kernel * pixels), 64 * per_load))
 
 
 def make_input(rng: np.random.Generator, style: int, shape: tuple[int, ...]) -> np.ndarray:

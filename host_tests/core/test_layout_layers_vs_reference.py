@@ -9,7 +9,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from host_tests.core.kpu_strategies import draw_conv, make_input, shapes, weights_bytes
+from host_tests.core.kpu_strategies import (
+    draw_conv,
+    limit_oc,
+    make_input,
+    shapes,
+    weights_bytes,
+)
 from host_tests.reference import kpu_ref
 from maixkpu.kmodel import K210AddPadding, K210RemovePadding, K210Upload, KpuConv, ModelBuilder
 
@@ -99,7 +105,7 @@ def test_fully_connected_on_the_kpu(data: st.DataObject, rounding: str, kernel: 
     sb = data.draw(shapes(ic=c, w=4, h=4), label="conv B")
     sb.kernel, sb.pool = kernel, 0
     if not sb.depthwise:
-        sb.oc = max(1, min(sb.oc, 4_000_000 // (c * kernel * kernel * 16)))
+        sb.oc = limit_oc(sb.oc, c, kernel, 16)
     padded = rng.integers(0, 256, (c, 4, 4), dtype=np.uint8)  # stand-in for stale pixels
     padded[:, 0, 0] = a_out[:, 0, 0]
     conv_b = draw_conv(data, sb, padded, True)

@@ -148,3 +148,10 @@ def test_bad_descriptions_are_rejected() -> None:
         _conv(3, 3, 1, 1, pool=3).check()
     with pytest.raises(ValueError):
         _conv(961, 1, 1, 1, kernel=1).check()
+
+
+def test_more_than_64_weight_loads_is_refused() -> None:
+    ok = _conv(1, 1, 285, 704)  # 11 channels per load, 64 loads
+    assert ok.layer_arg(0, 1).load_time == 63
+    with pytest.raises(ValueError, match="65 loads"):
+        _conv(1, 1, 285, 705).layer_arg(0, 1)

@@ -181,6 +181,9 @@ class KpuConv:
             per_channel = self.ic * k * k * elem
             per_load = min(self.oc, _LOAD_KIB[self.eight_bit] * 1024 // per_channel)
             para_size, loads = per_load * per_channel, -(-self.oc // per_load)
+            if loads > 64:  # load_time has 6 bits
+                raise ValueError(f"the weights need {loads} loads of {per_load} channels; "
+                                 "the KPU allows 64")
         lay_in, lay_out = row_layout(self.in_w), row_layout(self.out_w)
         ow, oh = self.out_w, self.out_h
         send = self.main_out if self.send_data_out is None else self.send_data_out
