@@ -20,6 +20,8 @@ from maixkpu.vboard.flash import FlashImage
 from maixkpu.vboard.isp_device import IspFaults
 from maixkpu.vboard.profiles import PROFILES
 
+# pyserial 3.5's RFC 2217 client uses Thread.setDaemon/setName
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:serial.rfc2217")
 T, F = True, False
 ROM_NOP = b"\xc0\xc2" + bytes(12) + b"\xc0"  # kflash's 13-byte greeting frame
 ROM_NOP_OK = b"\xc0\xc2\xe0\xc0"

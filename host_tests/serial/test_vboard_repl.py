@@ -20,6 +20,8 @@ from maixkpu.vboard.filesystem import BoardFs
 from maixkpu.vboard.interpreter import Interpreter
 from maixkpu.vboard.repl import Repl, friendly_banner
 
+# pyserial 3.5's RFC 2217 client uses Thread.setDaemon/setName
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:serial.rfc2217")
 RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n>"
 
 
