@@ -178,6 +178,10 @@ class VirtualBoard:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def __repr__(self) -> str:
+        where = " ".join(self.urls) or "no endpoint"
+        return f"<VirtualBoard {self.profile.name} {self.state} {where}>"
+
     @property
     def urls(self) -> list[str]:
         """Where clients connect: the RFC 2217 URL and/or the pty path."""
