@@ -150,7 +150,12 @@ static void v5_close(kpu_model_t *m)
     m->state = NULL;
 }
 
-static uint32_t v5_layer_count(const kpu_model_t *m) { return state(m)->nlayers; }
+/* A model without KPU convolutions (CPU only) shows its whole program as one layer, so that
+ * it can be run and its output read like any other. */
+static uint32_t v5_layer_count(const kpu_model_t *m)
+{
+    return state(m)->nlayers ? state(m)->nlayers : 1u;
+}
 
 static uint32_t v5_output_count(const kpu_model_t *m)
 {
@@ -231,10 +236,27 @@ static kpu_status_t v5_output(const kpu_model_t *m, uint32_t i, const uint8_t **
     return KPU_OK;
 }
 
+static kpu_status_t v5_layer_output_info(const kpu_model_t *m, uint32_t layer,
+                                         kpu_tensor_info_t *info, kpu_diag_t *diag);
+
 static kpu_status_t v5_layer_info(const kpu_model_t *m, uint32_t layer, kpu_layer_info_t *info,
                                   kpu_diag_t *diag)
 {
     v5_state_t *s = state(m);
+    if (s->nlayers == 0) {
+        kpu_tensor_info_t in, out;
+        v5_input_info(m, &in, diag);
+        v5_layer_output_info(m, 0, &out, diag);
+        memset(info, 0, sizeof *info);
+        info->type = KL_INVALID;
+        info->wi = in.w;
+        info->hi = in.h;
+        info->chi = in.c;
+        info->wo = out.w;
+        info->ho = out.h;
+        info->cho = out.c;
+        return KPU_OK;
+    }
     const v5_layer_t *l = &s->layers[layer];
     v5_function_t fn;
     kpu_status_t st = v5_function_get(s, s->k210_module, l->k210_function, &fn, diag);
@@ -265,8 +287,23 @@ static kpu_status_t v5_layer_output_info(const kpu_model_t *m, uint32_t layer,
                                          kpu_tensor_info_t *info, kpu_diag_t *diag)
 {
     (void)diag;
-    const v5_layer_t *l = &state(m)->layers[layer];
     memset(info, 0, sizeof *info);
+    if (state(m)->nlayers == 0) { /* the program layer: output 0 */
+        v5_range_t r;
+        v5_shape_t sh;
+        entry_io(m, 1, 0, &r, &sh);
+        info->w = info->h = info->c = 1;
+        if (sh.rank >= 1)
+            info->w = sh.dims[sh.rank - 1];
+        if (sh.rank >= 2)
+            info->h = sh.dims[sh.rank - 2];
+        for (uint32_t d = 0; d + 2 < sh.rank; d++)
+            info->c *= sh.dims[d];
+        info->dtype = r.datatype == V5_DT_F32 ? KPU_DTYPE_FLOAT32 : KPU_DTYPE_UINT8;
+        info->size = r.size;
+        return KPU_OK;
+    }
+    const v5_layer_t *l = &state(m)->layers[layer];
     info->w = l->ow;
     info->h = l->oh;
     info->c = l->oc * l->batches;
@@ -275,11 +312,38 @@ static kpu_status_t v5_layer_output_info(const kpu_model_t *m, uint32_t layer,
     return KPU_OK;
 }
 
+static kpu_status_t read_program_output(const kpu_model_t *m, int32_t channel, void *dst,
+                                        size_t dst_size, size_t *copied, kpu_diag_t *diag)
+{
+    kpu_tensor_info_t info;
+    v5_layer_output_info(m, 0, &info, diag);
+    const uint8_t *data;
+    size_t size;
+    kpu_dtype_t dtype;
+    v5_output(m, 0, &data, &size, &dtype, diag);
+    size_t plane = size / (info.c ? info.c : 1), first = 0, n = size;
+    if (channel >= 0) {
+        if ((uint32_t)channel >= info.c)
+            return kpu_diag_set(diag, KPU_ERR_INDEX, 0, "channel %ld out of range (%lu)",
+                                (long)channel, (unsigned long)info.c);
+        first = (size_t)channel * plane;
+        n = plane;
+    }
+    if (dst_size < n)
+        return kpu_diag_set(diag, KPU_ERR_SIZE, 0, "destination has %lu bytes, %lu needed",
+                            (unsigned long)dst_size, (unsigned long)n);
+    memcpy(dst, data + first, n);
+    *copied = n;
+    return KPU_OK;
+}
+
 static kpu_status_t v5_read_layer_output(const kpu_model_t *m, const kpu_backend_t *backend,
                                          uint32_t layer, int32_t channel, void *dst,
                                          size_t dst_size, size_t *copied, kpu_diag_t *diag)
 {
     v5_state_t *s = state(m);
+    if (s->nlayers == 0)
+        return read_program_output(m, channel, dst, dst_size, copied, diag);
     const v5_layer_t *l = &s->layers[layer];
     if (s->layer_clobbered[layer])
         return kpu_diag_set(diag, KPU_ERR_STATE, (int32_t)layer,
