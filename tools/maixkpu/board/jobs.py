@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Union
 
@@ -72,14 +72,18 @@ class ImageResult:
 class Detector:
     """A YOLOv2 model loaded on the board and on the host, ready to compare."""
 
-    def __init__(self, board: Board, model: FlashedModel, config: DetectorConfig) -> None:
+    def __init__(self, board: Board, model: FlashedModel, config: DetectorConfig,
+                 yolo: bool = True) -> None:
+        """yolo=False: only feature maps (no init_yolo2, any RGB-input model)."""
         self.board = board
         self.model = model
-        self.config = config
-        self.kpu = RemoteKpu(board)
         self.host = HostModel(model.kmodel)
+        w, h, _ = self.host.input_size
+        self.config = replace(config, width=w, height=h)  # the model decides its input size
+        self.kpu = RemoteKpu(board)
         self.kpu.load(model.address)
-        self.kpu.init_yolo2(config)
+        if yolo:
+            self.kpu.init_yolo2(self.config)
 
     def close(self) -> None:
         self.host.close()

@@ -57,7 +57,7 @@ def sha256_remote(board: Board, expr: str) -> str:
                                ".decode()", setup=_BINASCII + _HASHLIB))
 
 
-def read_bytes(board: Board, expr: str, chunk: int = 3072) -> bytes:
+def read_bytes(board: Board, expr: str, chunk: int = 12288) -> bytes:
     """The bytes of board expression `expr`, fetched base64 in pieces."""
     board.exec(f"{_BINASCII}_hil_r = bytes({expr})")
     size = int(board.eval_json("len(_hil_r)"))
