@@ -447,16 +447,32 @@ static void finish_pooled(const finisher_t *f, uint32_t pool_type, uint32_t ow, 
     int is_max = pool_type == 1 || pool_type == 3;
     uint32_t dx = pool_type == 6 ? 1u : 0u;
     uint32_t py1 = y1 / n < oh ? y1 / n : oh;
+    const size_t pw = f->pw;
     for (uint32_t py = y0 / n; py < py1; py++) {
         uint8_t *restrict out = pooled + (size_t)py * ow;
-        size_t t0 = (size_t)(py * n - y0) * f->pw, q0 = (size_t)py * n * f->pw;
+        size_t t0 = (size_t)(py * n - y0) * pw, q0 = (size_t)py * n * pw;
+        if (pool_type == 1 && f->a32 != NULL) {
+            /* the common 2x2 max of 8-bit layers, spelled out */
+            const int32_t *a0 = f->a32 + t0, *a1 = a0 + pw;
+            const int64_t *x0 = f->tx + q0, *x1 = x0 + pw;
+            for (uint32_t px = 0; px < ow; px++) {
+                size_t i = 2 * (size_t)px;
+                int64_t v = a0[i] + x0[i], u = a0[i + 1] + x0[i + 1];
+                v = u > v ? u : v;
+                u = a1[i] + x1[i];
+                v = u > v ? u : v;
+                u = a1[i + 1] + x1[i + 1];
+                out[px] = finish_value(f, u > v ? u : v);
+            }
+            continue;
+        }
         for (uint32_t px = 0; px < ow; px++) {
             size_t t = t0 + (size_t)px * n + dx, q = q0 + (size_t)px * n + dx;
             int64_t v = tile_sum(f, t) + f->tx[q];
             if (is_max)
                 for (uint32_t wy = 0; wy < n; wy++)
                     for (uint32_t wx = 0; wx < n; wx++) {
-                        size_t d = (size_t)wy * f->pw + wx;
+                        size_t d = (size_t)wy * pw + wx;
                         int64_t u = tile_sum(f, t + d) + f->tx[q + d];
                         v = u > v ? u : v;
                     }
