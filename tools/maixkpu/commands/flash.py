@@ -47,9 +47,7 @@ def cmd_flash(args: argparse.Namespace) -> int:
     from maixkpu.isp.stage2 import Stage2Error
 
     if not args.port:
-        print("maixkpu flash: --port is required (a device such as /dev/ttyUSB0, or a pyserial "
-              "URL such as rfc2217://127.0.0.1:4000)", file=sys.stderr)
-        return EXIT_USAGE
+        return _flash_virtual_board(args)
     try:
         regions = load_regions(Path(args.file), args.force, args.flash_size)
     except InputError as exc:
@@ -79,11 +77,25 @@ def cmd_flash(args: argparse.Namespace) -> int:
     return 0
 
 
+def _flash_virtual_board(args: argparse.Namespace) -> int:
+    """No --port: flash a fresh virtual board (erased flash) and report; it stops afterwards."""
+    from maixkpu.board.virtual import start_virtual_board
+
+    url, vboard = start_virtual_board(firmware=False)
+    try:
+        print(f"maixkpu flash: no --port: flashing a virtual board at {url}", file=sys.stderr)
+        args.port = url
+        return cmd_flash(args)
+    finally:
+        vboard.stop()
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("flash", help="write a .kfpkg or firmware .bin to a K210 board over ISP",
                        description=__doc__)
     p.add_argument("file", metavar="PKG.kfpkg|FIRMWARE.bin")
-    p.add_argument("--port", "-p", help="serial device or pyserial URL (rfc2217://, socket://)")
+    p.add_argument("--port", "-p", help="serial device or pyserial URL (rfc2217://, socket://); "
+                                          "default: a virtual board started for this run")
     p.add_argument("--board", "-B", choices=BOARD_NAMES + ("none",), default="auto",
                    help="reset wiring (default auto; none: no DTR/RTS reset)")
     p.add_argument("--baud", "-b", type=int, default=115200, help="stage-2 baud rate")
