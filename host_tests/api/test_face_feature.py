@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from maixkpu.postprocess import FACE_FEATURE_MAX, KpuError, face_compare, face_encode
 
 F32 = np.float32

@@ -5,9 +5,9 @@ import json
 import zipfile
 
 import pytest
-from maixkpu.maixpy.flash import FLASH_SIZE, HostFlash
 
 from host_tests.conftest import shared_model
+from maixkpu.maixpy.flash import FLASH_SIZE, HostFlash
 
 
 def test_erased_flash_is_ff():

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from maixkpu.maixpy import image
 from PIL import Image as PILImage
 
 from host_tests.conftest import shared_model
+from maixkpu.maixpy import image
 
 
 def rb825(v: np.ndarray) -> np.ndarray:

@@ -10,10 +10,10 @@ import hashlib
 
 import numpy as np
 import pytest
-from maixkpu.maixpy import image
-from maixkpu.maixpy.imaging import tables
 
 from host_tests.conftest import shared_model
+from maixkpu.maixpy import image
+from maixkpu.maixpy.imaging import tables
 
 F32 = np.float32
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from maixkpu.maixpy import image, lcd, sensor
 from PIL import Image as PILImage
 
 from host_tests.conftest import shared_model
+from maixkpu.maixpy import image, lcd, sensor
 
 RB528 = [(255 * i + 15) // 31 for i in range(32)]
 G628 = [(255 * i + 31) // 63 for i in range(64)]

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from maixkpu._core import ffi, lib
-from maixkpu.postprocess import Detection, KpuError, yolo2_decode
 
 from host_tests.conftest import shared_model
+from maixkpu._core import ffi, lib
+from maixkpu.postprocess import Detection, KpuError, yolo2_decode
 
 F32 = np.float32
 INT32_MAX = 2**31 - 1

@@ -15,11 +15,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import pytest
-from maixkpu._core import ffi, lib
 
 from host_tests.conftest import shared_model
 from host_tests.core import v3_files as v3
 from host_tests.core.v3_files import f32, u32
+from maixkpu._core import ffi, lib
 
 F32 = np.float32
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from maixkpu._core import ffi, lib
 
 from host_tests.core import v3_files as v3
 from host_tests.core.v3_files import f32, u32
+from maixkpu._core import ffi, lib
 
 CPU_TYPES = [v3.ADD, v3.QUANTIZED_ADD, v3.GLOBAL_AVERAGE_POOL2D, v3.QUANTIZED_MAX_POOL2D,
              v3.AVERAGE_POOL2D, v3.QUANTIZE, v3.DEQUANTIZE, v3.REQUANTIZE, v3.L2_NORMALIZATION,

@@ -6,10 +6,10 @@ import struct
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from maixkpu._core import ffi, lib
 
 from host_tests.conftest import shared_model
 from host_tests.core import v3_files as v3
+from maixkpu._core import ffi, lib
 
 # field name -> bit width (signed fields marked by a negative width)
 FIELDS = {

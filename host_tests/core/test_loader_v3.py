@@ -8,11 +8,11 @@ import struct
 import zipfile
 
 import pytest
-from maixkpu._core import ffi, lib
 
 from host_tests.conftest import shared_model
 from host_tests.core import v3_files as v3
 from host_tests.core.v3_files import f32, u32
+from maixkpu._core import ffi, lib
 
 YOLO = "nncase010rc5_yolo2_voc20_320x240_chwise.kmodel"
 IRIS = "nncase010rc5_iris_float.kmodel"

@@ -10,11 +10,11 @@ from typing import Any
 
 import numpy as np
 import pytest
-from maixkpu._core import ffi, lib
 from PIL import Image
 
 from host_tests.conftest import shared_model
 from host_tests.core import v3_files as v3
+from maixkpu._core import ffi, lib
 
 # spec section 12: (SHA-256 prefix, byte sum) of each K210_CONV layer's compact CHW output
 VOC_LAYERS = [

@@ -8,10 +8,10 @@ import struct
 from typing import Any
 
 import numpy as np
-from maixkpu._core import ffi, lib
 
 from host_tests.core import v3_files as v3
 from host_tests.core.v3_files import f32, u32
+from maixkpu._core import ffi, lib
 
 RAM = 2 * 1024 * 1024
 FILL = 0xAA

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from maixkpu._core import ffi, lib
 
 # maixpy-kpu-api.md section 2.1, character for character

@@ -7,10 +7,10 @@ import socket
 from pathlib import Path
 
 import pytest
-from maixkpu.cli import main
-from maixkpu.kfpkg import Entry, Kfpkg, write_kfpkg
 
 from host_tests.conftest import shared_model
+from maixkpu.cli import main
+from maixkpu.kfpkg import Entry, Kfpkg, write_kfpkg
 
 pytestmark = pytest.mark.slow
 

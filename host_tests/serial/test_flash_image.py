@@ -5,6 +5,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
+
 from maixkpu.vboard.flash import FlashImage
 
 KIB = 1024

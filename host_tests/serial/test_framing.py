@@ -6,6 +6,7 @@ import zlib
 
 from hypothesis import given
 from hypothesis import strategies as st
+
 from maixkpu.isp.framing import (
     SlipDecoder,
     pack_request,

@@ -13,14 +13,14 @@ import pytest
 import serial
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from host_tests.conftest import shared_model
+from host_tests.serial.loopback import LoopbackBoard
 from maixkpu.isp.flasher import Flasher, FlashError, FlashOptions
 from maixkpu.isp.journal import ResumeJournal, plan_key
 from maixkpu.kfpkg import Entry, Kfpkg, read_kfpkg, write_kfpkg
 from maixkpu.vboard.flash import FlashImage
 from maixkpu.vboard.isp_device import IspDevice, IspFaults
-
-from host_tests.conftest import shared_model
-from host_tests.serial.loopback import LoopbackBoard
 
 MIB = 1024 * 1024
 

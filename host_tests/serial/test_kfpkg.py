@@ -10,6 +10,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
+from host_tests.conftest import shared_model
 from maixkpu.commands import kfpkg as kfpkg_cmd
 from maixkpu.kfpkg import (
     Entry,
@@ -24,8 +26,6 @@ from maixkpu.kfpkg import (
     write_kfpkg,
 )
 from maixkpu.kfpkg_check import ERROR, inspect_entries, verify
-
-from host_tests.conftest import shared_model
 
 FACE_PKG = "sipeed_face_model_at_0x300000.kfpkg"
 FACE_BE_PKG = "sipeed_face_model_be_at_0x600000.kfpkg"
