@@ -1,5 +1,8 @@
 /* The software KPU: a 2 MiB KPU RAM image plus scratch, behind the kpu_backend_t interface.
- * submit computes the whole layer before returning (kpu_conv.c); wait only reports it. */
+ * submit computes the whole layer before returning (kpu_conv.c); wait only reports it. The
+ * stream (send_data_out) goes to job->stream_out whenever it is set: the runtime sets
+ * send_data_out itself for layers with a main-memory output (kpu.c does), so the stored bit
+ * alone would miss them. A job that fails its checks writes nothing. */
 #include "kpu_soft.h"
 
 #include <string.h>
