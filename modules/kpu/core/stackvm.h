@@ -232,7 +232,8 @@ const char *sv_tensor_format(const sv_insn_t *insn, sv_gen_t gen);
 /* Values the tensor function pops (gen-dependent), -1 for call (computed from fields). */
 int sv_tensor_pops(const sv_insn_t *insn, sv_gen_t gen);
 /* Whether this runtime implements a function (with its datatypes), and why not. */
-kpu_status_t sv_tensor_check(const sv_insn_t *insn, kpu_diag_t *diag, uint32_t pc);
+kpu_status_t sv_tensor_check(const sv_insn_t *insn, sv_gen_t gen, kpu_diag_t *diag,
+                             uint32_t pc);
 
 kpu_status_t sv_tf_quant(sv_ctx_t *c, const sv_insn_t *in, const sv_args_t *a);
 kpu_status_t sv_tf_reduce(sv_ctx_t *c, const sv_insn_t *in, const sv_args_t *a);

@@ -134,7 +134,7 @@ static kpu_status_t dry_function(dry_t *d, const v5_function_t *fn, int entry, k
             pushes = 0;
             if (d->check_impl) {
                 st = in.tf == TF_CALL ? check_call(d, &in, pc, entry, diag)
-                                      : sv_tensor_check(&in, diag, pc);
+                                      : sv_tensor_check(&in, d->gen, diag, pc);
                 if (st != KPU_OK)
                     return st;
             }
@@ -224,7 +224,10 @@ kpu_status_t sv_check_program(const v5_state_t *s, sv_gen_t *gen, sv_plan_t *pla
     if (st != KPU_ERR_FORMAT)
         return st; /* decodes as 1.6-1.9 byte code but uses something not implemented */
     char first[KPU_DIAG_TEXT];
-    memcpy(first, diag ? diag->text : "", diag ? sizeof first : 1);
+    const char *text = diag ? diag->text : "";
+    if (strncmp(text, "stackvm: ", 9) == 0)
+        text += 9;
+    memcpy(first, text, strlen(text) + 1);
     first[KPU_DIAG_TEXT - 1] = 0;
     static const sv_gen_t others[] = {SV_GEN_BETA, SV_GEN_V14, SV_GEN_V13, SV_GEN_V12,
                                       SV_GEN_V11, SV_GEN_V10};
@@ -232,8 +235,8 @@ kpu_status_t sv_check_program(const v5_state_t *s, sv_gen_t *gen, sv_plan_t *pla
         sv_plan_t p;
         if (sv_dry_run(s, others[i], 0, &p, NULL, NULL) == KPU_OK)
             return kpu_diag_set(diag, KPU_ERR_NOT_IMPLEMENTED, -1,
-                                "V5 byte code of %s; this runtime runs nncase 1.6-1.9 "
-                                "files (%s)", sv_gen_name(others[i]), first);
+                                "kmodel V5 from %s; this runtime runs nncase 1.6-1.9 files (%s)",
+                                sv_gen_name(others[i]), first);
     }
     return kpu_diag_set(diag, KPU_ERR_FORMAT, -1, "%s; not nncase 1.x byte code", first);
 }

@@ -94,7 +94,7 @@ const char *sv_gen_name(sv_gen_t gen)
 {
     switch (gen) {
     case SV_GEN_V16: return "nncase v1.6-v1.9";
-    case SV_GEN_BETA: return "nncase v1.0.0-beta1/beta2/rc1 (Kendryte SDK runtime)";
+    case SV_GEN_BETA: return "nncase v1.0.0-beta1..rc1 (Kendryte SDK)";
     case SV_GEN_V10: return "nncase v1.0.0";
     case SV_GEN_V11: return "nncase v1.1.0";
     case SV_GEN_V12: return "nncase v1.2.0";
@@ -214,8 +214,8 @@ kpu_status_t sv_decode(const uint8_t *code, uint32_t len, uint32_t pc, sv_gen_t 
     const char *fmt = tf == TF_UNKNOWN || gen_illegal(gen, tf) ? NULL : format_of(gen, tf);
     if (!fmt)
         return kpu_diag_set(diag, KPU_ERR_FORMAT, -1,
-                            "stackvm: tensor function 0x%04lx (%s) at offset %lu is not valid "
-                            "in %s byte code", (unsigned long)code_tf, sv_tensor_name(tf),
+                            "stackvm: tensor function 0x%02lx (%s) at offset %lu is illegal in "
+                            "%s", (unsigned long)code_tf, sv_tensor_name(tf),
                             (unsigned long)pc, sv_gen_name(gen));
     uint32_t at = pc + 3;
     for (const char *f = fmt; *f; f++) {

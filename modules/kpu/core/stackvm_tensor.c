@@ -115,7 +115,8 @@ static int is_int(uint32_t dt)
     return dt == V5_DT_U8 || dt == V5_DT_I8 || dt == V5_DT_I32 || dt == V5_DT_I64;
 }
 
-kpu_status_t sv_tensor_check(const sv_insn_t *in, kpu_diag_t *diag, uint32_t pc)
+kpu_status_t sv_tensor_check(const sv_insn_t *in, sv_gen_t gen, kpu_diag_t *diag,
+                             uint32_t pc)
 {
     const int64_t *v = in->v;
     int ok = 0;
@@ -136,7 +137,7 @@ kpu_status_t sv_tensor_check(const sv_insn_t *in, kpu_diag_t *diag, uint32_t pc)
                                          v[0] == V5_DT_I8));
         break;
     case TF_BINARY: {
-        int64_t op = v[7];
+        int64_t op = v[gen == SV_GEN_V16 || gen == SV_GEN_V14 ? 7 : 6]; /* rshape_dest from 1.4 */
         ok = (v[0] == V5_DT_F32 && (op <= 6 || op == 12)) ||
              ((v[0] == V5_DT_I32 || v[0] == V5_DT_I64) && op <= 5);
         break;

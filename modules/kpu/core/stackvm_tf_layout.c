@@ -136,6 +136,8 @@ static kpu_status_t slice(sv_ctx_t *c, const sv_insn_t *in, const sv_args_t *a)
     for (uint32_t d = 0; d < src.rank; d++) {
         int64_t n = (int64_t)src.shape[d], bg = (int64_t)b[d];
         int64_t en = (int32_t)(uint32_t)e[d], sp = (int32_t)(uint32_t)s[d];
+        if (c->s->gen == SV_GEN_BETA || c->s->gen == SV_GEN_V10) /* ends were unsigned */
+            en = e[d] > (uint64_t)n ? n : (int64_t)e[d];
         uint64_t count = 0;
         if (sp > 0) {
             en = en > n ? n : en;
