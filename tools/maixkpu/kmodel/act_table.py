@@ -172,6 +172,8 @@ class QuantParam:
 
     @classmethod
     def from_range(cls, lo: float, hi: float, bits: int = 8) -> QuantParam:
+        """nncase's s = 255 / (hi − lo), b = round(lo·s), after widening [lo, hi] to include 0
+        (so a zero point, the conv pad value, exists)."""
         lo, hi = min(lo, 0.0), max(hi, 0.0)
         if hi == lo:
             hi = lo + 1.0
