@@ -49,6 +49,8 @@ class Board:
         self.timeout = timeout
         self._fs: bool | None = None
         self._modules: dict[str, bool] = {}
+        self.vboard: Any = None  # the VirtualBoard behind the URL, when the harness started one
+        self.flash_report: Any = None  # FlashReport of the session's flashing (pytest plugin)
         try:
             self.transport = SerialTransport(url, self.baud, timeout=SERIAL_READ_TIMEOUT)
         except (TransportError, OSError, ValueError) as exc:

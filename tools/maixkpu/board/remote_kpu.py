@@ -121,6 +121,7 @@ class RemoteKpu:
 
     def memtest(self) -> str:
         """The text kpu.memtest() prints."""
+        self.install()
         return self.board.exec("kpu.memtest()")
 
     def free_sys_heap_kb(self) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Union
 
@@ -40,13 +40,15 @@ class HarnessVirtualBoard(VirtualBoard):
 def start_virtual_board(*, firmware: bool | bytes = True, kfpkgs: Iterable[PathLike] = (),
                         camera_dir: PathLike | None = None, lcd_dir: PathLike | None = None,
                         fs_dir: PathLike | None = None, profile: str = "goE",
-                        pty: bool = False, raw_paste: bool = True) -> tuple[str, VirtualBoard]:
+                        pty: bool = False, raw_paste: bool = True,
+                        modules: Mapping[str, Any] | None = None) -> tuple[str, VirtualBoard]:
     """Start a virtual board; returns (serial URL, board). The caller stops the board.
 
     firmware: True writes a placeholder boot image at 0 (the REPL runs at once), bytes write
     that firmware, False leaves the flash erased (the board waits in the ROM for `maixkpu
     flash`). kfpkgs are written into the flash as kflash would. The URL is the RFC 2217 one
-    (DTR/RTS work), or the pty path with `pty=True`.
+    (DTR/RTS work), or the pty path with `pty=True`. `modules` changes the firmware's module
+    map (a None value removes a module, e.g. {"image": None} for a build without it).
     """
     from maixkpu.isp import bootimage
     from maixkpu.kfpkg import read_kfpkg
@@ -71,7 +73,7 @@ def start_virtual_board(*, firmware: bool | bytes = True, kfpkgs: Iterable[PathL
         vboard = HarnessVirtualBoard(
             flash_path, work_dir=work_dir, profile=profile, pty=pty,
             rfc2217_port=None if pty else 0, fs_dir=fs_dir, camera_dir=camera_dir,
-            lcd_out_dir=lcd_dir, raw_paste=raw_paste)
+            lcd_out_dir=lcd_dir, raw_paste=raw_paste, modules=modules)
         vboard.start()
     except BaseException:
         shutil.rmtree(work_dir, ignore_errors=True)
