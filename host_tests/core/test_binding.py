@@ -5,6 +5,7 @@ MNIST feature-map sizes, face layer counts), not from this code.
 """
 from __future__ import annotations
 
+import struct
 import zipfile
 from collections.abc import Iterator
 
@@ -137,12 +138,11 @@ def test_garbage_raises_version_error_with_the_core_text() -> None:
     assert isinstance(err, core.KpuFormatError) and isinstance(err, ValueError)
 
 
-def test_v5_cpu_model_is_refused_cleanly() -> None:
-    # "version not supported" (2002) or, once V5 byte code is parsed, "not implemented" (2014)
-    data = shared_model(V5).read_bytes()
-    with pytest.raises(core.KpuError) as info:
+def test_unknown_kmdl_version_is_refused_with_code_2002() -> None:
+    data = b"KMDL" + struct.pack("<I", 99) + bytes(64)
+    with pytest.raises(core.KpuFormatError) as info:
         core.Model.load(data)
-    assert info.value.maixpy_code in (2002, 2014)
+    assert info.value.status_name == "KPU_ERR_VERSION" and info.value.maixpy_code == 2002
     assert str(info.value) == core_diag_text(data)[1]
 
 

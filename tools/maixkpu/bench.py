@@ -47,6 +47,7 @@ SHARED_CASES = (
     Case("VOC yolo 320x240", SHARED_MODELS / "nncase010rc5_yolo2_voc20_320x240_chwise.kmodel",
          DOG_IMAGE, Target(300.0, 100.0)),
     Case("MNIST 28x28", SHARED_MODELS / "sipeed_mnist_28x28.kmodel"),
+    Case("MNIST V5 (CPU)", SHARED_MODELS / "nncase_master_benchmark_cpu_mnist.kmodel"),
 )
 
 
