@@ -464,6 +464,8 @@ def test_deinit_frees_and_later_use_is_an_error(face_flash, dog, capsys):
     assert loaded - before > FACE_SIZE
     assert kpu.deinit(net) is True and kpu.deinit(net) is True
     assert _held(capsys) - before < 1024  # only the small net record until it is collected
+    assert kpu.memtest() is None
+    assert "###kpu net 0x300000: " in capsys.readouterr().out
     assert net.net_arg() is None and net.model_size() == FACE_SIZE
     for call in (lambda: kpu.forward(net, dog), lambda: kpu.netinfo(net),
                  lambda: kpu.run_yolo2(net, dog), lambda: kpu.get_output(net, 0),
@@ -484,6 +486,9 @@ def _held(capsys) -> int:
     assert re.fullmatch(r"###free sys heap memory: \d+ KB", lines[1])
     match = re.fullmatch(r"###kpu nets: \d+, holding (\d+) bytes", lines[2])
     assert match
+    per_net = [re.fullmatch(r"###kpu net \S+: (\d+) bytes( \(deinit\))?", line)
+               for line in lines[3:]]
+    assert all(per_net) and sum(int(m.group(1)) for m in per_net) <= int(match.group(1))
     return int(match.group(1))
 
 

@@ -21,6 +21,7 @@ board via ``board_module``). ``dma`` arguments are accepted and ignored (one tra
 from __future__ import annotations
 
 import sys
+import weakref
 from types import ModuleType
 from typing import Any, Callable
 
@@ -71,6 +72,7 @@ class _State:
         self.host_flash: HostFlash | None = None
         self.resolve: Callable[[str], str] = lambda path: path
         self.image_class: type[Image] = Image
+        self.nets: weakref.WeakSet[kpu_net] = weakref.WeakSet()
 
 
 _state = _State()
@@ -104,6 +106,11 @@ def host_reset() -> None:
     _state.reader = None
     _state.resolve = lambda path: path
     _state.image_class = Image
+
+
+def _track(net: kpu_net) -> kpu_net:
+    _state.nets.add(net)
+    return net
 
 
 def _reader() -> FlashReader:
@@ -218,7 +225,7 @@ def load(offset_or_path: Any) -> kpu_net:
         if arg <= 0:
             raise ValueError(PREFIX + "model_addr must > 0 ")
         try:
-            return kpu_net.from_flash(_state.api, _reader(), int(arg) & 0xFFFFFFFF)
+            return _track(kpu_net.from_flash(_state.api, _reader(), int(arg) & 0xFFFFFFFF))
         except LoadError as exc:
             raise ValueError(f"{PREFIX}load error:{exc}") from None
     if isinstance(arg, str):
@@ -233,7 +240,7 @@ def load(offset_or_path: Any) -> kpu_net:
                              f"{ffi.string(lib.kpu_api_error_text(lib.KPU_ERR_READ)).decode()}"
                              f" ({arg}: {exc.strerror or exc})") from None
         try:
-            return kpu_net.from_bytes(_state.api, data, arg)
+            return _track(kpu_net.from_bytes(_state.api, data, arg))
         except LoadError as exc:
             raise ValueError(f"{PREFIX}load error:{exc}") from None
     raise TypeError(PREFIX + "only accept int or string")
@@ -249,8 +256,9 @@ def load_flash(model_addr: Any, is_dual_buf: Any, batch_size: Any, spi_speed: An
         raise ValueError(PREFIX + "model_addr must > 0 ")
     print(f"SPI freq {min(max(spi_speed, 0), MAX_SPI_HZ)} Hz")
     try:
-        return kpu_net.from_flash_stream(_state.api, _reader(), model_addr & 0xFFFFFFFF,
-                                         bool(is_dual_buf), batch_size if is_dual_buf else 0)
+        return _track(kpu_net.from_flash_stream(_state.api, _reader(), model_addr & 0xFFFFFFFF,
+                                                bool(is_dual_buf),
+                                                batch_size if is_dual_buf else 0))
     except LoadError as exc:
         raise ValueError(f"{PREFIX}load_flash error:{exc}") from None
 
@@ -448,11 +456,16 @@ def netinfo(kpu_net_obj: Any) -> list[kpu_netinfo_find]:
 
 
 def memtest() -> None:
-    """MaixPy's two lines (nominal heaps minus what nets hold), then the nets' figures."""
+    """MaixPy's two lines (nominal heaps, the system heap minus what nets hold), then the
+    total held by nets and one line per live net (bytes from the core's counting allocator)."""
     held = _state.api.held
     print(f"###free gc heap memory : {NOMINAL_GC_HEAP // 1024} KB")
     print(f"###free sys heap memory: {max(NOMINAL_SYS_HEAP - held, 0) // 1024} KB")
     print(f"###kpu nets: {_state.api.nets}, holding {held} bytes")
+    for net in sorted(_state.nets, key=id):
+        where = net.model_path() if net.model_path() is not None else f"0x{net.model_addr():x}"
+        state = "" if net.loaded else " (deinit)"
+        print(f"###kpu net {where}: {net.memory} bytes{state}")
     return None
 
 
