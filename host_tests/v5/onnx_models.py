@@ -139,6 +139,65 @@ def final_sigmoid(g: Graph) -> str:
     return g.node("Sigmoid", [g.conv(g.conv("x", 3, 8, 3), 8, 4, 1, act=None)])
 
 
+def transpose_slice(g: Graph) -> str:
+    a = g.conv("x", 3, 8, 3)
+    t = g.node("Transpose", [a], perm=[0, 1, 3, 2])
+    s = g.node("Slice", [t, g.const(np.array([2], np.int64)), g.const(np.array([8], np.int64)),
+                         g.const(np.array([1], np.int64))])
+    return g.conv(s, 6, 8, 3, act=None)
+
+
+def unary_chain(g: Graph) -> str:
+    a = g.conv("x", 3, 8, 3, act=None)
+    u = g.node("Tanh", [a])
+    u = g.node("Abs", [g.node("Mul", [u, g.const(np.float32(3.0))])])
+    return g.conv(u, 8, 8, 1, act=None)
+
+
+def mid_sigmoid(g: Graph) -> str:
+    a = g.conv("x", 3, 8, 3, act=None)
+    return g.conv(g.node("Mul", [a, g.node("Sigmoid", [a])]), 8, 8, 1, act=None)
+
+
+def conv5x5(g: Graph) -> str:
+    a = g.conv("x", 3, 8, 5)
+    return g.conv(a, 8, 8, 3, act=None)
+
+
+def dilated(g: Graph) -> str:
+    a = g.conv("x", 3, 8, 3)
+    w = (g.rng.standard_normal((8, 8, 3, 3)) / 8).astype(np.float32)
+    return g.node("Conv", [a, g.const(w), g.const(np.zeros(8, np.float32))],
+                  kernel_shape=[3, 3], pads=[2, 2, 2, 2], dilations=[2, 2])
+
+
+def matmul_act(g: Graph) -> str:
+    a = g.conv("x", 3, 4, 3, stride=2)
+    f = g.node("Reshape", [a, g.const(np.array([1, 4, 64], np.int64))])
+    t = g.node("Transpose", [f], perm=[0, 2, 1])
+    return g.node("MatMul", [f, t])
+
+
+def float_tail(g: Graph) -> list[str]:
+    """CPU work on the dequantized output: slice, unary, binary with broadcasting, reduce."""
+    a = g.conv(g.conv("x", 3, 8, 3), 8, 8, 1, act=None)
+    s = g.node("Slice", [a, g.const(np.array([1], np.int64)), g.const(np.array([7], np.int64)),
+                         g.const(np.array([1], np.int64)), g.const(np.array([2], np.int64))])
+    e = g.node("Exp", [g.node("Mul", [s, g.const(np.float32(0.05))])])
+    b = g.node("Div", [g.node("Sub", [a, g.const(np.linspace(-1, 1, 8, dtype=np.float32)
+                                                .reshape(1, 8, 1, 1))]),
+                       g.const(np.float32(3.0))])
+    m = g.node("ReduceMax", [a], axes=[1], keepdims=1)
+    return [e, b, m]
+
+
+def tail_sigmoid_softmax(g: Graph) -> list[str]:
+    a = g.conv(g.conv("x", 3, 8, 3), 8, 6, 1, act=None)
+    soft = g.node("Softmax", [g.node("Reshape", [a, g.const(np.array([1, 6, 256], np.int64))])],
+                  axis=2)
+    return [soft, g.node("Sqrt", [g.node("Abs", [a])])]
+
+
 @dataclass(frozen=True)
 class Case:
     name: str
@@ -166,5 +225,15 @@ CASES = [
     Case("float_input", conv_1x1_3x3, [1, 3, 16, 16], input_type="float32",
          options={"input_range": (0.0, 1.0)}),
     Case("wide_input", stride2, [1, 3, 24, 80]),
+    Case("transpose_slice", transpose_slice, [1, 3, 16, 16]),
+    Case("unary_chain", unary_chain, [1, 3, 16, 16]),
+    Case("mid_sigmoid", mid_sigmoid, [1, 3, 16, 16]),
+    Case("conv5x5", conv5x5, [1, 3, 16, 16]),
+    Case("dilated", dilated, [1, 3, 16, 16]),
+    Case("matmul_act", matmul_act, [1, 3, 16, 16]),
+    Case("float_tail", float_tail, [1, 3, 16, 16]),
+    Case("tail_softmax", tail_sigmoid_softmax, [1, 3, 16, 16]),
+    Case("stripped_sigmoid", final_sigmoid, [1, 3, 16, 16],
+         options={"strip_final_sigmoid": True}),
 ]
 CASE_BY_NAME = {c.name: c for c in CASES}

@@ -77,3 +77,12 @@ def test_feature_map_of_partial_run_is_the_kpu_output() -> None:
         assert np.array_equal(ch0.reshape(16, 16), fmap[0])
         out = m.run(xs[0], backend=soft)
         assert np.array_equal(out[0].reshape(-1), ref[0][0].reshape(-1))
+
+
+def test_strip_final_sigmoid_leaves_the_logits() -> None:
+    """--strip-final-sigmoid removes the graph's last Sigmoid: the kmodel gives the values
+    before it (the decoding applies the sigmoid), so they leave (0, 1)."""
+    case = CASE_BY_NAME["stripped_sigmoid"]
+    xs, ref = reference(case, kmodel(case))
+    values = np.concatenate([r[0].reshape(-1) for r in ref])
+    assert values.min() < 0.0 and values.max() > 1.0
