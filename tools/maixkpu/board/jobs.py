@@ -121,7 +121,8 @@ def draw_detections(picture: PILImage.Image, rows: list[list[Any]], config: Dete
         colour = BOX_COLOURS[classid % len(BOX_COLOURS)]
         box = (x * sx, y * sy, (x + w) * sx, (y + h) * sy)
         draw.rectangle(box, outline=colour, width=max(2, out.width // 200))
-        draw.text((box[0] + 3, box[1] + 2), f"{config.label(classid)} {value:.2f}", fill=colour)
+        label_y = box[1] - 12 if box[1] >= 12 else box[3] + 2  # above the box when it fits
+        draw.text((box[0], label_y), f"{config.label(classid)} {value:.2f}", fill=colour)
     return out
 
 

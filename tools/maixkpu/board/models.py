@@ -53,9 +53,12 @@ FACE_CONFIG = DetectorConfig()
 
 def config_from_mapping(values: dict[str, Any], base: DetectorConfig = FACE_CONFIG
                         ) -> DetectorConfig:
-    """A config from a dict with any of width, height (or input_size), anchors, threshold,
-    nms, classes (names or a count)."""
+    """A config from a dict with any of width, height (or input_size [w, h], or input
+    {"width", "height"}), anchors, threshold, nms, classes (names or a count)."""
     changes: dict[str, Any] = {}
+    shape = values.get("input")
+    if isinstance(shape, dict):
+        changes["width"], changes["height"] = int(shape["width"]), int(shape["height"])
     size = values.get("input_size")
     if size is not None:
         changes["width"], changes["height"] = int(size[0]), int(size[1])
