@@ -428,19 +428,24 @@ kpu_status_t kpu_net_get_output(const kpu_net_t *net, uint32_t index, kpu_fmap_t
         if (st != KPU_OK)
             return st;
     }
+    fmap->index = last;
+    fmap->generation = net->generation;
+    if (kpu_model_version(net->model) == 4) {
+        /* V4: the shape set_outputs gave, always float32 (4.8) */
+        if (index < KPU_API_OUTPUT_SLOTS) {
+            fmap->w = net->out_shape[index][0];
+            fmap->h = net->out_shape[index][1];
+            fmap->ch = net->out_shape[index][2];
+        }
+        fmap->typecode = 'f';
+        return KPU_OK;
+    }
     kpu_layer_info_t li;
     st = kpu_model_layer_info(net->model, last, &li, diag);
     if (st != KPU_OK)
         return st;
-    fmap->index = last;
     fmap->layer_type = li.type;
-    fmap->generation = net->generation;
-    if (kpu_model_version(net->model) == 4 && index < KPU_API_OUTPUT_SLOTS) {
-        fmap->w = net->out_shape[index][0];
-        fmap->h = net->out_shape[index][1];
-        fmap->ch = net->out_shape[index][2];
-        fmap->typecode = 'f';
-    } else if (li.type == KL_K210_CONV) {
+    if (li.type == KL_K210_CONV) {
         fmap->w = li.wo;
         fmap->h = li.ho;
         fmap->ch = li.cho;

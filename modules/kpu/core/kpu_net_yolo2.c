@@ -91,9 +91,17 @@ kpu_status_t kpu_net_yolo2_decode(kpu_net_t *net, const kpu_yolo2_detection_t **
                             "output 0 (layer %lu) is not float32: the region layer needs the "
                             "dequantized output", (unsigned long)out.index);
     kpu_layer_info_t conv;
-    st = region_shape(net, &conv, diag);
-    if (st != KPU_OK)
-        return st;
+    if (kpu_model_version(net->model) == 4) {
+        /* V4: output 0's shape from set_outputs */
+        memset(&conv, 0, sizeof conv);
+        conv.wo = out.w;
+        conv.ho = out.h;
+        conv.cho = out.ch;
+    } else {
+        st = region_shape(net, &conv, diag);
+        if (st != KPU_OK)
+            return st;
+    }
     kpu_tensor_info_t in;
     st = kpu_model_input_info(net->model, &in, diag);
     if (st != KPU_OK)

@@ -11,7 +11,8 @@ error texts. Where MaixPy crashes or misbehaves, this module gives a clear error
 - forward(net, img, end_layer) computes layers 0..end_layer and returns that layer's map (the
   documented meaning; set_layers + forward + get_output work as in MaixPy);
 - the map of a layer other than K210_CONV has w = element count (MaixPy: byte count);
-- maps are copies taken when they are made, so nothing dangles after deinit.
+- maps are copies taken when they are made, so nothing dangles after deinit;
+- a collected net frees its model silently (MaixPy prints ``kpu_net __del__``).
 
 Host extensions: forward / run_yolo2 also take any buffer-protocol object holding the planar
 input bytes (as the firmware glue does for ports without ``image``); ``set_flash`` chooses what
