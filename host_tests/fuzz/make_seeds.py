@@ -94,9 +94,9 @@ def main(out: Path, max_len: int) -> int:
         if folder.is_dir():
             for p in sorted(folder.glob("*.kmodel")):
                 real[p.stem] = p.read_bytes()
+    real.update(built())
     seeds = dict(real)
     seeds.update(generated(real))
-    seeds.update(built())
     written = 0
     for name, data in seeds.items():
         if len(data) <= max_len:

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Bounded libFuzzer run of the kmodel loader + runtime with ASan and UBSan.
-#   host_tests/fuzz/run_fuzz.sh [SECONDS]      (default 60; FUZZ_SECONDS also works)
-# Builds build/fuzz/fuzz_kmodel with clang, makes the seed corpus at run time, fuzzes for the
-# given time and exits non-zero on any crash, sanitizer report, leak or harness check.
+# Bounded libFuzzer runs with ASan and UBSan of the kmodel loader + runtime (fuzz_kmodel) and
+# of MaixPy's net layer with its flash loaders (fuzz_kpu_net).
+#   host_tests/fuzz/run_fuzz.sh [SECONDS]      (default 60 in all, split between the targets;
+#                                               FUZZ_SECONDS also works)
+# Builds build/fuzz/<target> with clang, makes the seed corpus at run time, fuzzes and exits
+# non-zero on any crash, sanitizer report, leak or harness check. FUZZ_TARGETS picks targets.
 # Environment: CLANG (default clang), FUZZ_MAX_LEN (bytes, default 262144 so MNIST fits whole),
-# FUZZ_RSS_MB (default 2048), FUZZ_KEEP_CORPUS=1 keeps build/fuzz/corpus between runs.
+# FUZZ_RSS_MB (default 2048), FUZZ_KEEP_CORPUS=1 keeps build/fuzz/corpus-<target> between runs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -17,25 +19,31 @@ PY="${PYTHON:-.venv/bin/python}"
 [ -x "$PY" ] || PY=python3
 
 command -v "$CLANG" >/dev/null || { echo "run_fuzz.sh: $CLANG not found (apt-get install clang)" >&2; exit 1; }
-mkdir -p "$OUT/corpus" "$OUT/artifacts"
-
-# The harness and every core source, instrumented. kpu_alloc_std.c gives the host allocator.
-"$CLANG" -std=c99 -g -O1 -fno-omit-frame-pointer \
-  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -Wall -Wextra -Wno-unused-parameter \
-  -Imodules/kpu/core host_tests/fuzz/fuzz_kmodel.c modules/kpu/core/*.c -lm \
-  -o "$OUT/fuzz_kmodel"
+TARGETS="${FUZZ_TARGETS:-fuzz_kmodel fuzz_kpu_net}"
+set -- $TARGETS
+PER_TARGET=$(( (SECONDS_TO_RUN + $# - 1) / $# ))
+mkdir -p "$OUT/artifacts"
 
 rm -rf "$OUT/seeds"
 "$PY" host_tests/fuzz/make_seeds.py "$OUT/seeds" "$MAX_LEN"
-[ "${FUZZ_KEEP_CORPUS:-0}" = 1 ] || rm -rf "$OUT/corpus"/*
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-echo "run_fuzz.sh: fuzzing for ${SECONDS_TO_RUN}s (max_len $MAX_LEN, rss limit ${RSS_MB} MB)" >&2
-# corpus first (new inputs go there), seeds second (read only)
-"$OUT/fuzz_kmodel" "$OUT/corpus" "$OUT/seeds" \
-  -dict=host_tests/fuzz/kmodel.dict \
-  -max_total_time="$SECONDS_TO_RUN" -max_len="$MAX_LEN" -rss_limit_mb="$RSS_MB" \
-  -timeout=20 -print_final_stats=1 -artifact_prefix="$OUT/artifacts/"
-echo "run_fuzz.sh: no crash in ${SECONDS_TO_RUN}s" >&2
+for target in $TARGETS; do
+  # The harness and every core source, instrumented. kpu_alloc_std.c gives the host allocator.
+  "$CLANG" -std=c99 -g -O1 -fno-omit-frame-pointer \
+    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+    -Wall -Wextra -Wno-unused-parameter \
+    -Imodules/kpu/core "host_tests/fuzz/$target.c" modules/kpu/core/*.c -lm \
+    -o "$OUT/$target"
+  corpus="$OUT/corpus-$target"
+  mkdir -p "$corpus"
+  [ "${FUZZ_KEEP_CORPUS:-0}" = 1 ] || rm -rf "${corpus:?}"/*
+  echo "run_fuzz.sh: $target for ${PER_TARGET}s (max_len $MAX_LEN, rss limit ${RSS_MB} MB)" >&2
+  # corpus first (new inputs go there), seeds second (read only)
+  "$OUT/$target" "$corpus" "$OUT/seeds" \
+    -dict=host_tests/fuzz/kmodel.dict \
+    -max_total_time="$PER_TARGET" -max_len="$MAX_LEN" -rss_limit_mb="$RSS_MB" \
+    -timeout=20 -print_final_stats=1 -artifact_prefix="$OUT/artifacts/$target-"
+done
+echo "run_fuzz.sh: no crash in ${SECONDS_TO_RUN}s ($TARGETS)" >&2
