@@ -5,6 +5,7 @@ MNIST feature-map sizes, face layer counts), not from this code.
 """
 from __future__ import annotations
 
+import pickle
 import struct
 import zipfile
 from collections.abc import Iterator
@@ -144,6 +145,14 @@ def test_unknown_kmdl_version_is_refused_with_code_2002() -> None:
         core.Model.load(data)
     assert info.value.status_name == "KPU_ERR_VERSION" and info.value.maixpy_code == 2002
     assert str(info.value) == core_diag_text(data)[1]
+
+
+def test_errors_survive_pickling() -> None:
+    with pytest.raises(core.KpuError) as info:
+        core.Model.load(b"KMDL" + struct.pack("<I", 99) + bytes(64))
+    copy = pickle.loads(pickle.dumps(info.value))
+    assert type(copy) is type(info.value) and str(copy) == str(info.value)
+    assert (copy.status_name, copy.maixpy_code, copy.layer) == ("KPU_ERR_VERSION", 2002, -1)
 
 
 def test_truncated_model_is_a_format_error() -> None:

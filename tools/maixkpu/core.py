@@ -26,8 +26,7 @@ ModelSource = Union[BytesLike, str, "os.PathLike[str]"]
 
 KPU_RAM_BYTES: int = int(lib.KPU_RAM_BYTES)
 
-_ROUNDING = {"v0.2": lib.KPU_ROUND_V02, "v0.1": lib.KPU_ROUND_V01} if hasattr(
-    lib, "KPU_ROUND_V02") else {"v0.2": 0, "v0.1": 1}
+_ROUNDING = {"v0.2": int(lib.KPU_ROUND_V02), "v0.1": int(lib.KPU_ROUND_V01)}
 # CPU layers that keep the element order of the K210_CONV output before them
 _ELEMENTWISE = frozenset(int(getattr(lib, n)) for n in (
     "KL_DEQUANTIZE", "KL_CHANNELWISE_DEQUANTIZE", "KL_LOGISTIC"))
@@ -64,6 +63,9 @@ class KpuError(Exception):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.status_name}, {self.message!r}, layer={self.layer})"
+
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable (multiprocessing, pytest-xdist)
+        return (type(self), (self.status, self.message, self.layer))
 
 
 class KpuFormatError(KpuError, ValueError):
