@@ -144,6 +144,6 @@ def test_connection_errors() -> None:
     url, vboard = start_virtual_board(firmware=False)  # erased flash: no REPL
     try:
         with pytest.raises(BoardConnectionError, match="no MicroPython raw REPL"):
-            Board(url)
+            Board(url, connect_timeout=2.0)
     finally:
         vboard.stop()

@@ -35,11 +35,12 @@ class Board:
 
     `reset`: restart the board into its application first (needs wired DTR/RTS: not for
     `generic`); `soft_reset`: soft-reset the VM when entering the raw REPL (fresh globals).
+    `timeout`: default seconds per exec; `connect_timeout`: for reaching the REPL.
     """
 
     def __init__(self, url: str, *, board: str | BoardType = DEFAULT_BOARD,
                  baud: int | None = None, reset: bool = False, soft_reset: bool = False,
-                 timeout: float = 30.0) -> None:
+                 timeout: float = 30.0, connect_timeout: float = BOOT_TIMEOUT) -> None:
         from mpremote.transport import TransportError
         from mpremote.transport_serial import SerialTransport
 
@@ -47,6 +48,7 @@ class Board:
         self.type = board if isinstance(board, BoardType) else board_type(board)
         self.baud = baud or self.type.repl_baud
         self.timeout = timeout
+        self.connect_timeout = connect_timeout
         self._fs: bool | None = None
         self._modules: dict[str, bool] = {}
         self.vboard: Any = None  # the VirtualBoard behind the URL, when the harness started one
@@ -86,7 +88,8 @@ class Board:
 
         self._forget_capabilities()
         try:
-            self.transport.enter_raw_repl(soft_reset=soft_reset, timeout_overall=BOOT_TIMEOUT)
+            self.transport.enter_raw_repl(soft_reset=soft_reset,
+                                          timeout_overall=self.connect_timeout)
         except (TransportError, OSError) as exc:
             raise BoardConnectionError(
                 f"no MicroPython raw REPL on {self.url} ({exc}); is a MaixPy firmware "
@@ -96,7 +99,7 @@ class Board:
         """Fresh VM (globals and imported modules gone), raw REPL again."""
         self.enter_raw(soft_reset=True)
 
-    def reset_to_app(self, timeout: float = BOOT_TIMEOUT) -> None:
+    def reset_to_app(self, timeout: float | None = None) -> None:
         """Hardware reset into the application through DTR/RTS, then wait for the prompt."""
         seq = self.type.app_reset
         if seq is None:
@@ -105,7 +108,7 @@ class Board:
         self.transport.in_raw_repl = False
         self._forget_capabilities()
         seq.run(self.transport.serial)
-        self._wait_for_prompt(timeout)
+        self._wait_for_prompt(self.connect_timeout if timeout is None else timeout)
 
     def _wait_for_prompt(self, timeout: float) -> None:
         """Poke with Ctrl-C until the friendly prompt answers (boot messages come first)."""
