@@ -265,7 +265,9 @@ static kpu_status_t resize(sv_ctx_t *c, const sv_insn_t *in, const sv_args_t *a)
                                           (uint64_t)(xx) * src.strides[3]) * es, dt)
                     float a0 = (1.0f - dy) * (1.0f - dx), a1 = dy * (1.0f - dx);
                     float a2 = (1.0f - dy) * dx, a3 = dy * dx;
-                    float r = AT(y0, x0) * a0 + AT(y1, x0) * a1;
+                    /* summed from +0 (a -0.0 input gives +0.0, as in nncase) */
+                    float r = 0.0f + AT(y0, x0) * a0;
+                    r = r + AT(y1, x0) * a1;
                     r = r + AT(y0, x1) * a2;
                     r = r + AT(y1, x1) * a3;
 #undef AT
