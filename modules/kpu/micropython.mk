@@ -1,0 +1,38 @@
+# MaixPy's KPU module for MicroPython (make-based ports): make USER_C_MODULES=<repo>/modules
+# The portable core (core/) is compiled as library code (not scanned for qstrs); the glue (mp/)
+# is the module proper. kpu_alloc_std.c is the host's malloc allocator: the glue brings its own.
+#
+# MAIXKPU_HAL selects the platform file: unix (a flash image file; malloc), qemu (a memory-mapped
+# flash image; a RAM region for models) or k210 (the port supplies kpu_hal_k210.c and defines
+# MAIXKPU_BACKEND_K210 for the register backend). Default: qemu on ports/qemu, else unix.
+KPU_MOD_DIR := $(USERMOD_DIR)
+
+ifeq ($(MAIXKPU_HAL),)
+ifneq ($(QEMU_ARCH),)
+MAIXKPU_HAL := qemu
+else
+MAIXKPU_HAL := unix
+endif
+endif
+
+SRC_USERMOD_LIB_C += $(filter-out $(KPU_MOD_DIR)/core/kpu_alloc_std.c,$(wildcard $(KPU_MOD_DIR)/core/*.c))
+SRC_USERMOD_LIB_C += $(KPU_MOD_DIR)/mp/kpu_format.c
+ifneq ($(MAIXKPU_HAL),k210)
+SRC_USERMOD_LIB_C += $(KPU_MOD_DIR)/mp/kpu_hal_$(MAIXKPU_HAL).c
+endif
+
+SRC_USERMOD_C += \
+	$(KPU_MOD_DIR)/mp/modkpu.c \
+	$(KPU_MOD_DIR)/mp/kpu_run.c \
+	$(KPU_MOD_DIR)/mp/kpu_net_obj.c \
+	$(KPU_MOD_DIR)/mp/kpu_objs.c \
+	$(KPU_MOD_DIR)/mp/kpu_fmap_obj.c \
+	$(KPU_MOD_DIR)/mp/kpu_errors.c \
+	$(KPU_MOD_DIR)/mp/kpu_state.c
+
+CFLAGS_USERMOD += -I$(KPU_MOD_DIR)/core -I$(KPU_MOD_DIR)/mp
+
+# The core is C99 with its own float rules: double constants stay double (ports/qemu builds
+# with -fsingle-precision-constant) and its deliberate float/double mixing is not an error.
+KPU_CORE_OBJ := $(BUILD)/kpu/core/%.o
+$(KPU_CORE_OBJ): CFLAGS += -fno-single-precision-constant -Wno-double-promotion -Wno-float-conversion -Wno-error=unused-parameter
