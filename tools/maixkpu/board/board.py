@@ -60,7 +60,15 @@ class Board:
         try:
             if reset:
                 self.reset_to_app()
-            self.enter_raw(soft_reset=soft_reset)
+            try:
+                self.enter_raw(soft_reset=soft_reset)
+            except BoardConnectionError as first:
+                # still booting (e.g. just flashed): wait for the prompt, then once more
+                try:
+                    self._wait_for_prompt(self.connect_timeout)
+                except BoardConnectionError:
+                    raise first from None
+                self.enter_raw(soft_reset=soft_reset)
         except BaseException:
             self.transport.close()
             raise
