@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pickle
 import struct
+import threading
 import zipfile
 from collections.abc import Iterator
 
@@ -346,3 +347,32 @@ def test_maixpy_texts() -> None:
     assert core.maixpy_code_text(2002, v4_build=True) == \
         "ERR_KMODEL_VERSION: only support kmodel V3/V4 now"
 
+
+
+def test_threads_sharing_one_kpu_get_the_sequential_results() -> None:
+    rng = np.random.default_rng(7)
+    inputs = [rng.integers(0, 256, 784, dtype=np.uint8) for _ in range(4)]
+    models = [core.Model.load(shared_model(MNIST)) for _ in inputs]
+    shared = core.SoftKpu()
+    expected = [m.run(x, last_layer=1, backend=shared)[0] for m, x in zip(models, inputs)]
+    assert not all((e == expected[0]).all() for e in expected[1:])  # inputs really differ
+    failures: list[object] = []
+
+    def work(i: int) -> None:
+        try:
+            for _ in range(30):
+                got = models[i].run(inputs[i], last_layer=1, backend=shared)[0]
+                if not (got == expected[i]).all():
+                    failures.append(i)
+        except Exception as exc:  # a thread's exception must fail the test, not just warn
+            failures.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(models))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    for m in models:
+        m.close()
+    shared.close()

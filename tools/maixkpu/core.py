@@ -10,18 +10,21 @@ text and which carries the status name, MaixPy's numeric code and the layer inde
 """
 from __future__ import annotations
 
+import functools
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Union
+from typing import Any, TypeVar, Union, cast
 
 import numpy as np
 
 from maixkpu._core import ffi, lib
 
 BytesLike = Union[bytes, bytearray, memoryview]
+_F = TypeVar("_F", bound=Callable[..., Any])
 ModelSource = Union[BytesLike, str, "os.PathLike[str]"]
 
 KPU_RAM_BYTES: int = int(lib.KPU_RAM_BYTES)
@@ -379,6 +382,15 @@ def _tensor_info(info: Any) -> TensorInfo:
     return TensorInfo(int(info.w), int(info.h), int(info.c), dtype, int(info.size))
 
 
+def _locked(method: _F) -> _F:
+    """Runs a Model method under the model's lock: no run, read or close overlaps another."""
+    @functools.wraps(method)
+    def wrapper(self: Model, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+    return cast(_F, wrapper)
+
+
 class Model:
     """A loaded kmodel: main memory from its own counting allocator, the file bytes kept alive.
 
@@ -387,6 +399,7 @@ class Model:
 
     def __init__(self, source: ModelSource, *, convert_big_endian: bool = False,
                  memory_limit: int = 0) -> None:
+        self._lock = threading.RLock()
         self._model: Any = None
         self._data = _read_source(source)
         self._buf = ffi.from_buffer(self._data)
@@ -417,6 +430,7 @@ class Model:
             raise error_for(lib.KPU_ERR_STATE, "the model is closed")
         return self._model
 
+    @_locked
     def close(self) -> None:
         """Frees the model's memory. Closing twice is harmless; any later use raises."""
         model, self._model = self._model, None
@@ -527,6 +541,7 @@ class Model:
         arr = np.ascontiguousarray(np.asarray(data), dtype=dtype)
         return ffi.from_buffer(arr)
 
+    @_locked
     def run(self, input: Any, last_layer: int | None = None,
             backend: SoftKpu | None = None) -> list[np.ndarray]:
         """Runs layers 0..last_layer (default: all) on input and returns the results.
@@ -549,9 +564,9 @@ class Model:
             st = lib.kpu_model_run(handle, soft.backend_ptr, buf, len(buf), last, diag)
             _raise(st, diag)
             self._backend, self._generation = soft, soft.generation
-        if last_layer is None or last == self.layer_count - 1:
-            return [self.output(i) for i in range(self.output_count)]
-        return [self.layer_output(last)]
+            if last_layer is not None and last != self.layer_count - 1:
+                return [self.layer_output(last)]  # read before another run reuses KPU RAM
+        return [self.output(i) for i in range(self.output_count)]
 
     def _check_has_run(self, layer: int = 0) -> None:
         ran = self.last_run_layer
@@ -562,6 +577,7 @@ class Model:
                             f"layer {layer} was not computed: the last run stopped at {ran}",
                             layer)
 
+    @_locked
     def output(self, index: int) -> np.ndarray:
         """A copy of model output index from the last run (float32 or uint8)."""
         handle = self._handle()
@@ -594,6 +610,7 @@ class Model:
             pass
         return arr
 
+    @_locked
     def layer_output(self, layer: int, channel: int | None = None) -> np.ndarray:
         """A copy of a computed layer's output: CHW, or one H x W plane when channel is given."""
         handle = self._handle()
