@@ -90,6 +90,15 @@ def test_run_iris_wrong_value_count(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 2 and "3 numbers" in err and "takes 4" in err
 
 
+def test_run_uint8_model_values_must_be_bytes(capsys: pytest.CaptureFixture[str]) -> None:
+    values = ",".join(["0"] * 783 + ["256"])
+    code, _, err = run_cli(capsys, "run", shared_model(MNIST), "--values", values)
+    assert code == 2 and "uint8" in err
+    code, out, err = run_cli(capsys, "run", shared_model(MNIST), "--values",
+                             ",".join(["0"] * 783 + ["255"]))
+    assert code == 0 and "output 0: shape (10,)" in out
+
+
 def test_run_mnist_png(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, out, err = run_cli(capsys, "run", shared_model(MNIST), digit_png(tmp_path))
     assert code == 0, err

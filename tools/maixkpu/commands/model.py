@@ -110,9 +110,14 @@ def _read_input(args: argparse.Namespace, model: Model) -> np.ndarray | bytes:
         if args.input is not None:
             raise UserError("give an input file or --values, not both")
         try:
-            values = np.array([float(v) for v in args.values.split(",")], dtype=info.dtype)
+            numbers = np.array([float(v) for v in args.values.split(",")])
         except ValueError as exc:
             raise UserError(f"--values: {exc}") from None
+        if info.dtype == np.uint8 and not (
+                (numbers == np.round(numbers)).all() and (0 <= numbers).all()
+                and (numbers <= 255).all()):
+            raise UserError("--values: this model takes uint8 input (whole numbers 0..255)")
+        values = numbers.astype(info.dtype)
         expected = info.size // info.dtype.itemsize
         if values.size != expected:
             raise UserError(f"--values: {values.size} numbers, but the model input takes "
