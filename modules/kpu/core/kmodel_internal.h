@@ -56,6 +56,8 @@ typedef struct kpu_conv_stream {
 extern const kpu_container_t kpu_container_v3;
 /* The V5 container (kmodel_v5.c and the stackvm / k210 files, stackvm.h). */
 extern const kpu_container_t kpu_container_v5;
+/* The V4 container (kmodel_v4*.c and the v4_*.c node files, v4_internal.h). */
+extern const kpu_container_t kpu_container_v4;
 
 struct kpu_model {
     const kpu_container_t *container;

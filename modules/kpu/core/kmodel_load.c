@@ -2,6 +2,7 @@
  * check their arguments and dispatch to the container of the model's version. */
 #include "kmodel_internal.h"
 #include "kmodel_v3.h"
+#include "kmodel_v4.h"
 
 #define KMDL_MAGIC 0x4B4D444Cu      /* 'KMDL' as a little-endian u32: bytes "LDMK" */
 #define SMODEL_V3_MAGIC 0x2713u     /* encrypted V3 (.smodel), maixpy-kpu-api.md 6.1 */
@@ -9,6 +10,7 @@
 /* Every container this build can run. A V4 or V5 container is one more entry here. */
 static const kpu_container_t *const containers[] = {
     &kpu_container_v3,
+    &kpu_container_v4,
     &kpu_container_v5,
 };
 
@@ -39,7 +41,7 @@ const char *kpu_layer_type_name(uint32_t type)
     case KL_K210_ADD_PADDING: return "K210_ADD_PADDING";
     case KL_K210_REMOVE_PADDING: return "K210_REMOVE_PADDING";
     case KL_K210_UPLOAD: return "K210_UPLOAD";
-    default: return NULL;
+    default: return kpu_v4_layer_type_name(type); /* V4 nodes, or NULL */
     }
 }
 
@@ -108,7 +110,7 @@ static kpu_status_t detect(const uint8_t *data, size_t size, uint32_t flags,
     if (!c)
         return kpu_diag_set(diag, (version == 4 || version == 5) ? KPU_ERR_VERSION_V4V5
                                                                  : KPU_ERR_VERSION,
-                            -1, "kmodel V%lu not supported yet", (unsigned long)version);
+                            -1, "kmodel V4/V5 not supported yet");
     *out = c;
     *swapped = be;
     return KPU_OK;
