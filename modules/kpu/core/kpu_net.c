@@ -298,7 +298,7 @@ kpu_status_t kpu_net_set_output_shape(kpu_net_t *net, uint32_t index, uint32_t w
         return st;
     uint64_t want = (uint64_t)w * h * ch * 4u;
     if (w > 0xFFFF || h > 0xFFFF || ch > 0xFFFF || want != size)
-        return kpu_diag_set(diag, KPU_ERR_SIZE, -1, "w*h*ch!=%lu", (unsigned long)(size / 4));
+        return kpu_diag_set(diag, KPU_ERR_SIZE, -1, "w*h*ch!=%lu", (unsigned long)size);
     net->out_shape[index][0] = (uint16_t)w;
     net->out_shape[index][1] = (uint16_t)h;
     net->out_shape[index][2] = (uint16_t)ch;

@@ -283,8 +283,9 @@ def set_outputs(*args: Any) -> bool:
     if not isinstance(net, kpu_net) or not all(isinstance(v, int) for v in (idx, w, h, ch)):
         raise ValueError(f"{PREFIX}set_outputs arg format error: {usage}")
     diag = new_diag()
-    dims = [max(0, min(v, 0xFFFFFFFF)) for v in (idx, w, h, ch)]
-    st = lib.kpu_net_set_output_shape(net.require(), *dims, diag)
+    index = idx if 0 <= idx <= 0xFFFFFFFF else 0xFFFFFFFF  # negative: out of range, not 0
+    dims = [max(0, min(v, 0xFFFFFFFF)) for v in (w, h, ch)]
+    st = lib.kpu_net_set_output_shape(net.require(), index, *dims, diag)
     code = maixpy_code(st)
     if st == lib.KPU_OK:
         return True
