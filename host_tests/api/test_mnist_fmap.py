@@ -93,3 +93,29 @@ def test_voc_yolo2_finds_bicycle_car_and_dog():
         assert d.value() > 0.5 and d.w() > 0 and d.h() > 0
         assert 0 <= d.x() < 320 and 0 <= d.y() < 240
     kpu.deinit(task)
+
+
+def test_iris_v4_needs_set_outputs():
+    from maixkpu._core import lib
+    from maixkpu.maixpy.flash import HostFlash
+
+    if not lib.kpu_api_v4_build():
+        pytest.skip("this build of the core has no kmodel V4 container")
+    flash = HostFlash()
+    flash.load_file(0x400000, shared_model("nncase020b4_iris_float.kmodel"))
+    kpu.set_flash(flash)
+    try:
+        task = kpu.load(0x400000)  # size from the V4 header: the 720-byte file
+    finally:
+        kpu.set_flash(None)
+    assert task.model_size() == 720
+    with pytest.raises(OSError) as exc:
+        kpu.forward(task, [5.1, 3.8, 1.9, 0.4])
+    assert str(exc.value).startswith("ERR_OUTPUTS_SET: need kpu.set_outputs() to set shape")
+    assert kpu.set_outputs(task, 0, 3, 1, 2) is False  # 3*1*2 floats != the 12-byte output
+    assert kpu.set_outputs(task, 1, 3, 1, 1) is False
+    assert kpu.set_outputs(task, 0, 3, 1, 1) is True
+    out = kpu.forward(task, [5.1, 3.8, 1.9, 0.4])
+    assert (out.typecode(), out.w(), out.h(), out.ch(), out.size()) == ("f", 3, 1, 1, 12)
+    assert np.allclose(out[:], (16.077795, 5.607656, -2.071745), atol=1e-5, rtol=0)
+    kpu.deinit(task)
