@@ -45,16 +45,6 @@ def two_boards() -> Iterator[list[str]]:
             vboard.stop()
 
 
-def test_board_fixture_on_port(pytester: pytest.Pytester, two_boards: list[str]) -> None:
-    pytester.makepyfile(test_inner=f"""
-        def test_exec(board):
-            assert board.url == {two_boards[0]!r}
-            assert board.exec("print(3 * 3)") == "9\\n"
-        """)
-    result = pytester.runpytest_subprocess("--port", two_boards[0], "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=1)
-
-
 def test_virtual_board_without_port(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_inner="""
         def test_exec(board):
@@ -66,42 +56,32 @@ def test_virtual_board_without_port(pytester: pytest.Pytester) -> None:
 
 def test_xdist_workers_own_one_board_each(pytester: pytest.Pytester, two_boards: list[str],
                                           tmp_path: Path) -> None:
+    """--port and --ports-file together give the port list; gw0 and gw1 get one board each,
+    gw2 has none and skips."""
     log = tmp_path / "log.txt"
     pytester.makepyfile(test_inner=f"""
         import os
         import pytest
 
-        @pytest.mark.parametrize("n", range(8))
+        @pytest.mark.parametrize("n", range(12))
         def test_exec(board, n):
             assert board.exec("print(1)") == "1\\n"
             with open({str(log)!r}, "a") as f:
                 f.write(os.environ["PYTEST_XDIST_WORKER"] + " " + board.url + "\\n")
         """)
     ports_file = tmp_path / "ports.txt"
-    ports_file.write_text("\n".join(two_boards) + "\n")
-    result = pytester.runpytest_subprocess("-n", "2", "--ports-file", str(ports_file),
-                                           "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=8)
+    ports_file.write_text(f"# second board\n{two_boards[1]}\n")
+    result = pytester.runpytest_subprocess("-n", "3", "--port", two_boards[0], "--ports-file",
+                                           str(ports_file), "-rs", "-p", "no:cacheprovider")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("passed", 0) + outcomes.get("skipped", 0) == 12
+    assert outcomes.get("skipped", 0) >= 1
+    result.stdout.fnmatch_lines(["*no board for xdist worker 2: 2 port(s) given*"])
     seen = [line.split() for line in log.read_text().splitlines()]
-    assert len(seen) == 8
+    assert len(seen) == outcomes["passed"]
     for worker, url in seen:
         assert url == two_boards[int(worker.removeprefix("gw"))]
     assert {worker for worker, _ in seen} == {"gw0", "gw1"}
-
-
-def test_worker_without_a_port_skips(pytester: pytest.Pytester, two_boards: list[str]) -> None:
-    pytester.makepyfile(test_inner="""
-        import pytest
-
-        @pytest.mark.parametrize("n", range(4))
-        def test_exec(board, n):
-            assert board.exec("print(1)") == "1\\n"
-        """)
-    result = pytester.runpytest_subprocess("-n", "2", "--port", two_boards[0], "-rs",
-                                           "-p", "no:cacheprovider")
-    outcomes = result.parseoutcomes()
-    assert outcomes.get("passed", 0) >= 1 and outcomes.get("skipped", 0) >= 1
-    result.stdout.fnmatch_lines(["*no board for xdist worker 1*"])
 
 
 def test_flashed_board_flashes_once_per_session(pytester: pytest.Pytester) -> None:
