@@ -88,6 +88,9 @@ def test_fmap_mosaic_script_shows_sixteen_layer3_maps(tmp_path, astronaut, capsy
                             camera=astronaut, frames=1, lcd_out=tmp_path / "lcd")
     result = run_script(SCRIPTS / "fmap_mosaic.py", options)
     assert (result.snapshots, result.displayed, result.stopped) == (1, 1, True)
+    found = result.variables
+    assert (found["w"], found["h"], found["num"], found["x_step"]) == (80, 60, 16, 4)
+    assert found["layer"].wo() == 80 and found["layer"].ho() == 60
     printed = capsys.readouterr().out.splitlines()
     assert printed[3] == "layer[3]: KL_K210_CONV, 1024 bytes"  # netinfo's console lines
     mosaic = np.asarray(PILImage.open(tmp_path / "lcd" / "lcd_last.png").convert("RGB"))

@@ -39,11 +39,13 @@ class ScriptOptions:
 
 @dataclass
 class ScriptResult:
-    """How a run ended: snapshots taken, frames the LCD displayed, stopped by the budget."""
+    """How a run ended: snapshots taken, frames the LCD displayed, stopped by the budget, and
+    the script's global variables at the end."""
 
     snapshots: int
     displayed: int
     stopped: bool
+    variables: dict[str, Any] = field(default_factory=dict)
 
 
 def _counting_sensor(frames: int | None, counter: list[int]) -> ModuleType:
@@ -117,4 +119,6 @@ def run_script(path: str | os.PathLike[str], options: ScriptOptions) -> ScriptRe
         stopped = True
     finally:
         kpu.set_flash(None)
-    return ScriptResult(snapshots=counter[0], displayed=lcd.frame_count(), stopped=stopped)
+    variables = {k: v for k, v in namespace.items() if not k.startswith("__")}
+    return ScriptResult(snapshots=counter[0], displayed=lcd.frame_count(), stopped=stopped,
+                        variables=variables)
