@@ -25,7 +25,7 @@ for layer in (0, 1, 2, 5, 8, 16, 22):
     h = hashlib.sha256()
     for c in range(fm.ch()):
         h.update(plane(kpu.fmap(fm, c)))
-    print('layer', layer, fm.w(), fm.h(), fm.ch(), fm.typecode(),
+    print('layer', layer, fm.w(), fm.h(), fm.ch(),
           binascii.hexlify(h.digest()).decode()[:16])
     kpu.fmap_free(fm)
 print(kpu.deinit(task))
