@@ -132,5 +132,11 @@ def kpu_conv2d_body(arg: Sequence[int], bn: bytes, act_table: bytes, weights: by
     return build
 
 
+def kpu_lines(w: int, h: int, c: int) -> int:
+    """KPU RAM lines of a C x H x W map (spec kmodel-v3-and-kpu.md section 5)."""
+    groups, row_len = (4, 1) if w <= 16 else (2, 1) if w <= 32 else (1, (w + 63) // 64)
+    return row_len * h * -(-c // groups)
+
+
 def kpu_upload_body(src: Range, dst: Range, nchw: tuple[int, int, int, int]) -> bytes:
     return src.pack() + dst.pack() + shape(*nchw)
