@@ -31,18 +31,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+# Python puts this script's folder (tools/) first on sys.path, so the in-tree maixkpu package
+# is used without installing the project into .venv-train.
+from maixkpu.core import Model
+from maixkpu.demo_data import CLASSES, INPUT_H, INPUT_W, Box, make_sample
+from maixkpu.demo_eval import Score, decode, match
+from maixkpu.demo_export import FloatConv, build_kmodel
+
 REPO = Path(__file__).resolve().parent.parent
-try:
-    import maixkpu  # noqa: F401
-except ImportError:  # .venv-train without the project installed: use the in-tree package
-    sys.path.insert(0, str(REPO / "tools"))
-
-from maixkpu.core import Model  # noqa: E402
-from maixkpu.demo_data import CLASSES, INPUT_H, INPUT_W, Box, make_sample  # noqa: E402
-from maixkpu.demo_eval import Score, decode, evaluate, match  # noqa: E402
-from maixkpu.demo_export import FloatConv, build_kmodel  # noqa: E402
-
 OUT_DIR = REPO / "tools" / "maixkpu" / "data"
+CHECKPOINT = REPO / "build" / "demo_detector.pt"  # float weights (not committed)
 VERSION = 1
 TRAIN_SEED = 1
 VAL_SEED = 2
@@ -51,7 +49,7 @@ N_TRAIN = 2400
 N_VAL = 200
 N_CALIB = 200
 BATCH = 32
-EPOCHS = 5
+EPOCHS = 6
 CROP_W, CROP_H = 128, 96  # training crops (a sixth of the input) keep the CPU time small
 LR = 4e-3
 CHANNELS = (3, 8, 16, 32, 32, 64, 64)
@@ -59,9 +57,11 @@ POOLED = (True, True, True, True, False, False)  # KPU pool type 1 (max 2x2 stri
 N_ANCHORS = 5  # MaixPy's firmware assumes 5 anchors when it derives the class count
 GRID_W, GRID_H = INPUT_W // 16, INPUT_H // 16
 CELL = 16.0
-THRESHOLD = 0.5
+THRESHOLD = 0.5  # before validation picks one of THRESHOLDS
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
 NMS = 0.3
-IGNORE_IOU = 0.5  # no objectness penalty for a prediction this close to an object
+IGNORE_IOU = 0.6  # no objectness penalty for a prediction this close to an object...
+NEAR_CLASS_WEIGHT = 0.5  # ...but its class is trained: MaixPy's NMS is per class only
 
 
 class Detector(nn.Module):
@@ -138,6 +138,7 @@ def yolo_loss(pred: torch.Tensor, boxes: list[list[Box]], partial: list[list[Box
         pw = torch.exp(p[:, :, 2].clamp(max=6)) * anchors[None, :, 0, None, None] * CELL
         ph = torch.exp(p[:, :, 3].clamp(max=6)) * anchors[None, :, 1, None, None] * CELL
     ignore = torch.zeros(n, N_ANCHORS, grid_h, grid_w, dtype=torch.bool)
+    near_cls = torch.full((n, N_ANCHORS, grid_h, grid_w), -1, dtype=torch.long)
     obj_t = torch.zeros(n, N_ANCHORS, grid_h, grid_w)
     pos_idx, xy_t, wh_t, cls_t = [], [], [], []
     for i, (bs, cut) in enumerate(zip(boxes, partial)):
@@ -150,6 +151,7 @@ def yolo_loss(pred: torch.Tensor, boxes: list[list[Box]], partial: list[list[Box
             inter = ix.clamp(min=0) * iy.clamp(min=0)
             iou = inter / (pw[i] * ph[i] + b.w * b.h - inter)
             ignore[i] |= iou > IGNORE_IOU
+            near_cls[i][iou > 0.5] = b.classid
             if b not in bs:
                 continue
             col, row = min(int(cx // CELL), grid_w - 1), min(int(cy // CELL), grid_h - 1)
@@ -166,6 +168,11 @@ def yolo_loss(pred: torch.Tensor, boxes: list[list[Box]], partial: list[list[Box
     weight = torch.where(obj_t > 0, torch.tensor(5.0),
                          torch.where(ignore, torch.tensor(0.0), torch.tensor(1.0)))
     loss = F.binary_cross_entropy_with_logits(obj_logits, obj_t, weight=weight, reduction="sum")
+    near = near_cls >= 0
+    if bool(near.any()):
+        logits = p[:, :, 5:].permute(0, 1, 3, 4, 2)[near]  # (near predictions, classes)
+        loss = loss + NEAR_CLASS_WEIGHT * F.cross_entropy(logits, near_cls[near],
+                                                          reduction="sum")
     if pos_idx:
         idx = torch.tensor(pos_idx)
         sel = p[idx[:, 0], idx[:, 1], :, idx[:, 2], idx[:, 3]]  # (positives, 5 + classes)
@@ -279,6 +286,20 @@ def float_score(model: Detector, images: np.ndarray, boxes: list[list[Box]],
     return total
 
 
+def pick_threshold(outputs: list[np.ndarray], boxes: list[list[Box]],
+                   config: dict[str, object]) -> float:
+    """The detection threshold with the best F1 score on the validation outputs."""
+    best, best_f1 = THRESHOLD, -1.0
+    for threshold in THRESHOLDS:
+        s = sum((match(decode(o, config, threshold), b) for o, b in zip(outputs, boxes)),
+                Score())
+        f1 = 2 * s.true_pos / max(1, 2 * s.true_pos + s.false_pos + s.missed)
+        print(f"  threshold {threshold:.2f}: recall {s.recall:.3f} precision {s.precision:.3f}")
+        if f1 > best_f1:
+            best, best_f1 = threshold, f1
+    return best
+
+
 def main() -> None:
     torch.manual_seed(TORCH_SEED)
     torch.set_num_threads(2)
@@ -302,15 +323,21 @@ def main() -> None:
     }
     anchors_t = torch.tensor(np.array(config["anchors"]).reshape(-1, 2), dtype=torch.float32)
     model = Detector()
-    train(model, images, boxes, anchors_t)
+    if "--reuse" in sys.argv and CHECKPOINT.is_file():  # re-export without training again
+        model.load_state_dict(torch.load(CHECKPOINT))
+    else:
+        train(model, images, boxes, anchors_t)
+        CHECKPOINT.parent.mkdir(parents=True, exist_ok=True)
+        torch.save(model.state_dict(), CHECKPOINT)
     fscore = float_score(model, val_images, val_boxes, config)
     print(f"float model: recall {fscore.recall:.3f} precision {fscore.precision:.3f}", flush=True)
 
     relu_max, out_lo, out_hi = calibrate(model, images[:N_CALIB])
     data = build_kmodel(fused_layers(model), INPUT_W, INPUT_H, relu_max, out_lo, out_hi)
     with Model.load(data) as kmodel:
-        qscore = evaluate(kmodel, ((v.transpose(1, 2, 0), b) for v, b in
-                                   zip(val_images, val_boxes)), config)
+        outputs = [kmodel.run(v)[0] for v in val_images]
+    config["threshold"] = pick_threshold(outputs, val_boxes, config)
+    qscore = sum((match(decode(o, config), b) for o, b in zip(outputs, val_boxes)), Score())
     print(f"kmodel ({len(data)} bytes): recall {qscore.recall:.3f} "
           f"precision {qscore.precision:.3f}", flush=True)
     config["validation"] = {"images": N_VAL, "iou": 0.5,
