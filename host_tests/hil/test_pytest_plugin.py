@@ -15,7 +15,13 @@ from maixkpu import pytest_plugin
 from maixkpu.board import start_virtual_board
 
 pytest_plugins = ["pytester"]
+INNER_TIMEOUT = 300  # seconds for one inner pytest run (a hung board fails the test)
 pytestmark = pytest.mark.hil
+
+
+def inner(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    """An inner pytest run in a subprocess, bounded in time."""
+    return pytester.runpytest_subprocess(*args, "-p", "no:cacheprovider", timeout=INNER_TIMEOUT)
 
 
 def _config(options: dict[str, Any], workerid: str | None = None) -> Any:
@@ -51,7 +57,7 @@ def test_virtual_board_without_port(pytester: pytest.Pytester) -> None:
             assert board.vboard is not None and board.vboard.state == "app"
             assert board.eval_json("[1, 2]") == [1, 2]
         """)
-    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    inner(pytester).assert_outcomes(passed=1)
 
 
 def test_xdist_workers_own_one_board_each(pytester: pytest.Pytester, two_boards: list[str],
@@ -71,8 +77,8 @@ def test_xdist_workers_own_one_board_each(pytester: pytest.Pytester, two_boards:
         """)
     ports_file = tmp_path / "ports.txt"
     ports_file.write_text(f"# second board\n{two_boards[1]}\n")
-    result = pytester.runpytest_subprocess("-n", "3", "--port", two_boards[0], "--ports-file",
-                                           str(ports_file), "-rs", "-p", "no:cacheprovider")
+    result = inner(pytester, "-n", "3", "--port", two_boards[0], "--ports-file",
+                   str(ports_file), "-rs")
     outcomes = result.parseoutcomes()
     assert outcomes.get("passed", 0) + outcomes.get("skipped", 0) == 12
     assert outcomes.get("skipped", 0) >= 1
@@ -99,7 +105,7 @@ def test_flashed_board_flashes_once_per_session(pytester: pytest.Pytester) -> No
             assert flashed_board.flash_report is reports[0]  # not flashed again
             assert flashed_board.eval_json("'KPU' in globals()") is False  # fresh VM
         """)
-    result = pytester.runpytest_subprocess("--kfpkg", str(kfpkg), "-p", "no:cacheprovider")
+    result = inner(pytester, "--kfpkg", str(kfpkg))
     result.assert_outcomes(passed=2)
 
 
@@ -112,8 +118,7 @@ def test_flashed_board_skips_bytes_already_there(pytester: pytest.Pytester) -> N
                 report = flashed_board.flash_report
                 assert report.bytes_written == 0 and report.bytes_skipped == 388776
             """)
-        result = pytester.runpytest_subprocess("--port", url, "--board", "maix_go",
-                                               "--kfpkg", str(kfpkg), "-p", "no:cacheprovider")
+        result = inner(pytester, "--port", url, "--board", "maix_go", "--kfpkg", str(kfpkg))
         result.assert_outcomes(passed=1)
     finally:
         vboard.stop()
