@@ -6,10 +6,13 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterator
+from types import ModuleType
 from typing import Any
 
 import pytest
 
+from host_tests.conftest import shared_model
+from host_tests.hil.conftest import FACE_KFPKG
 from maixkpu.board import (
     BOARD_TYPES,
     Board,
@@ -18,6 +21,7 @@ from maixkpu.board import (
     BoardTimeout,
     start_virtual_board,
 )
+from maixkpu.board.flashing import flash_holds, kfpkg_regions
 from maixkpu.board.transfer import push_bytes, put_file, read_bytes, sha256_remote
 from maixkpu.isp.reset import PROFILES as ISP_PROFILES
 from maixkpu.vboard import PROFILES as VBOARD_PROFILES
@@ -145,5 +149,33 @@ def test_connection_errors() -> None:
     try:
         with pytest.raises(BoardConnectionError, match="no MicroPython raw REPL"):
             Board(url, connect_timeout=2.0)
+    finally:
+        vboard.stop()
+
+
+def _flash_module(ctx: Any) -> ModuleType:
+    """A firmware `flash` module reading the board's SPI flash (like Maix.utils.flash_read)."""
+    module = ModuleType("flash")
+    module.read = ctx.flash_read  # type: ignore[attr-defined]
+    return module
+
+
+def test_flash_holds_asks_the_firmware() -> None:
+    kfpkg = shared_model(FACE_KFPKG)
+    regions = kfpkg_regions(kfpkg)
+    url, vboard = start_virtual_board(kfpkgs=[kfpkg], modules={"flash": _flash_module})
+    try:
+        with Board(url) as board:
+            assert flash_holds(board, regions) is True
+            (address, data), = regions
+            changed = data[:1000] + bytes([data[1000] ^ 1]) + data[1001:]
+            assert flash_holds(board, [(address, changed)]) is False
+            assert flash_holds(board, [(0xA00000, b"\xff" * 5000)]) is True  # erased there
+    finally:
+        vboard.stop()
+    url, vboard = start_virtual_board()
+    try:
+        with Board(url) as board:  # no way to read the flash from the REPL
+            assert flash_holds(board, regions) is None
     finally:
         vboard.stop()

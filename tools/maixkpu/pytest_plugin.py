@@ -156,7 +156,7 @@ def hil_kfpkg(request: pytest.FixtureRequest) -> Path | None:
 def _flash_once(target: BoardTarget, kfpkg: Path | None, firmware: str | None) -> Any:
     """Flash for this session unless done already or the board holds the bytes; the
     FlashReport, or None when nothing had to be written."""
-    from maixkpu.board import Board
+    from maixkpu.board import Board, BoardError
     from maixkpu.board.flashing import flash_holds, flash_kfpkg, kfpkg_regions
 
     key = (str(kfpkg), str(firmware))
@@ -168,8 +168,11 @@ def _flash_once(target: BoardTarget, kfpkg: Path | None, firmware: str | None) -
     if regions or firmware:
         holds = None
         if not target.virtual and firmware is None:
-            with Board(url, board=target.board_type, baud=target.baud) as probe:
-                holds = flash_holds(probe, regions)
+            try:
+                with Board(url, board=target.board_type, baud=target.baud) as probe:
+                    holds = flash_holds(probe, regions)
+            except BoardError:  # no firmware answering yet: flash
+                holds = None
         if holds is not True:
             report = flash_kfpkg(url, regions, board=target.connect_type(), firmware=firmware)
     target.flashed[key] = report

@@ -2,7 +2,7 @@
 
 `flash_kfpkg` drives `maixkpu.isp`'s flasher (reset per board type, ISP, writes, reboot);
 boards that can hash their flash over ISP (the virtual board) skip chunks already there.
-`flash_holds` asks a running MaixPy board (module `flash`, `flash.read(addr, n)`) whether the
+`flash_holds` asks a running MaixPy board (`Maix.utils.flash_read(addr, n)`) whether the
 regions are already in place, so a real board is not re-flashed for every session.
 """
 from __future__ import annotations
@@ -12,6 +12,7 @@ import os
 from typing import Any, Union
 
 from maixkpu.board.board import Board
+from maixkpu.board.errors import BoardError
 from maixkpu.board.profiles import DEFAULT_BOARD, board_type
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -49,19 +50,39 @@ def flash_kfpkg(url: str, package: PathLike | Regions, *, board: str = DEFAULT_B
         port.close()
 
 
+_FLASH_READER = """
+try:
+    from Maix import utils as _hil_u
+    _hil_fr = _hil_u.flash_read
+except ImportError:
+    import flash as _hil_u
+    _hil_fr = _hil_u.read
+try:
+    import uhashlib as _hil_h
+except ImportError:
+    import hashlib as _hil_h
+try:
+    import ubinascii as _hil_b
+except ImportError:
+    import binascii as _hil_b
+
+def _hil_flash_sha(a, n):
+    h = _hil_h.sha256()
+    for o in range(0, n, PIECE):
+        h.update(_hil_fr(a + o, min(PIECE, n - o)))
+    return _hil_b.hexlify(h.digest()).decode()
+""".replace("PIECE", str(READ_PIECE))
+
+
 def flash_holds(board: Board, regions: Regions) -> bool | None:
-    """True/False when the board's `flash` module can tell whether every region is in place;
-    None when the firmware has no such module."""
-    if not board.has_module("flash"):
+    """True/False when the firmware can read its flash (MaixPy's `Maix.utils.flash_read`, or
+    a `flash.read`) and tell whether every region is in place; None when it cannot."""
+    if not (board.has_module("Maix") or board.has_module("flash")):
         return None
-    board.exec("import flash\ntry:\n import uhashlib as _hil_h\nexcept ImportError:\n"
-               " import hashlib as _hil_h\ntry:\n import ubinascii as _hil_b\n"
-               "except ImportError:\n import binascii as _hil_b\n"
-               "def _hil_flash_sha(a, n):\n"
-               " h = _hil_h.sha256()\n"
-               f" for o in range(0, n, {READ_PIECE}):\n"
-               f"  h.update(flash.read(a + o, min({READ_PIECE}, n - o)))\n"
-               " return _hil_b.hexlify(h.digest()).decode()")
+    try:
+        board.exec(_FLASH_READER)
+    except BoardError:  # Maix without utils.flash_read
+        return None
     for address, data in regions:
         remote = board.eval_json(f"_hil_flash_sha({address}, {len(data)})", timeout=120)
         if remote != hashlib.sha256(data).hexdigest():
