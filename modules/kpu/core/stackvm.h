@@ -182,6 +182,9 @@ const char *v5_dtype_name(uint32_t dt);
 
 /* ---- tensor views and functions ---- */
 
+#define SV_MAX_ELEMS ((uint64_t)1 << 26)  /* elements of one tensor view */
+#define SV_MAX_WORK ((uint64_t)1 << 32)   /* multiply-adds / taps of one tensor function */
+
 typedef struct sv_tensor {
     uint8_t *p;
     uint32_t dt, esize, rank;

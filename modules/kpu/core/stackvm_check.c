@@ -178,6 +178,11 @@ static kpu_status_t dry_function(dry_t *d, const v5_function_t *fn, int entry, k
                 return kpu_diag_set(diag, KPU_ERR_FORMAT, -1,
                                     "stackvm: branch at offset %lu to %lld outside the code",
                                     (unsigned long)pc, (long long)target);
+            /* without loops every program ends: nncase never emits a backward branch */
+            if (d->check_impl && target <= (int64_t)pc)
+                return kpu_diag_set(diag, KPU_ERR_NOT_IMPLEMENTED, -1,
+                                    "stackvm: backward branch (a loop) at offset %lu is not "
+                                    "supported", (unsigned long)pc);
             branched = 1;
         }
         pc += in.size;

@@ -38,6 +38,10 @@ kpu_status_t sv_view(sv_ctx_t *c, uint64_t va, uint32_t dt, const uint64_t *shap
         if (last > ((uint64_t)1 << 40))
             return kpu_diag_set(c->diag, KPU_ERR_RUN, -1, "stackvm: tensor extent too large");
     }
+    /* stride-0 views can be huge in a small buffer: bound the elements every kernel visits */
+    if (sv_elems(t->shape, rank) > SV_MAX_ELEMS)
+        return kpu_diag_set(c->diag, KPU_ERR_RUN, -1, "stackvm: tensor of more than %lu "
+                            "elements", (unsigned long)SV_MAX_ELEMS);
     uint64_t bytes = empty ? 0 : (last + 1) * t->esize;
     t->p = sv_resolve(c, va, bytes, write);
     if (!t->p)

@@ -47,6 +47,9 @@ static kpu_status_t conv2d(sv_ctx_t *c, const sv_insn_t *in, const sv_args_t *a)
     if (st != KPU_OK)
         return st;
     uint64_t icg = w.shape[1], ocg = oc / (uint64_t)groups;
+    if (sv_elems(y.shape, 4) > SV_MAX_WORK / (icg * (uint64_t)KH * (uint64_t)KW))
+        return kpu_diag_set(c->diag, KPU_ERR_RUN, -1, "stackvm: conv2d beyond this runtime's "
+                            "work limit");
     for (uint64_t n = 0; n < x.shape[0]; n++)
         for (uint64_t o = 0; o < oc; o++) {
             uint64_t g = o / ocg;
@@ -120,6 +123,9 @@ static kpu_status_t matmul(sv_ctx_t *c, const sv_insn_t *in, const sv_args_t *a)
     st = sv_view(c, (uint64_t)a->i[2], V5_DT_F32, bshape, 1, bstride, 1, 0, &bias);
     if (st != KPU_OK)
         return st;
+    if (yb * M * N > SV_MAX_WORK / (K + 1))
+        return kpu_diag_set(c->diag, KPU_ERR_RUN, -1, "stackvm: matmul beyond this runtime's "
+                            "work limit");
     for (uint64_t bi = 0; bi < yb; bi++) {
         uint64_t xo = batch_offset(&x, xb == 1 ? 0 : bi), wo = batch_offset(&w, wb == 1 ? 0 : bi);
         uint64_t yo = batch_offset(&y, bi);

@@ -109,6 +109,11 @@ static kpu_status_t reduce_window(sv_ctx_t *c, const sv_insn_t *in, const sv_arg
     if (oh < 1 || ow < 1 || oh > 65536 || ow > 65536)
         return kpu_diag_set(c->diag, KPU_ERR_RUN, -1, "stackvm: reduce_window2d output %lldx%lld",
                             (long long)oh, (long long)ow);
+    /* the window is not bounded by any buffer: bound the work instead */
+    uint64_t taps = (uint64_t)oh * (uint64_t)ow * (uint64_t)fh * (uint64_t)fw;
+    if (taps > SV_MAX_WORK / (src.shape[0] * src.shape[1] + 1)) /* both <= SV_MAX_ELEMS */
+        return kpu_diag_set(c->diag, KPU_ERR_RUN, -1, "stackvm: reduce_window2d of %llu taps "
+                            "per channel is beyond this runtime", (unsigned long long)taps);
     uint64_t oshape[4] = {src.shape[0], src.shape[1], (uint64_t)oh, (uint64_t)ow};
     const uint64_t *ostrides;
     uint32_t osrank;
