@@ -219,6 +219,21 @@ def _flash(url: str, plan: Plan, board: str, quiet: bool) -> str:
             f" written, {report.bytes_skipped} bytes already there)")
 
 
+def _flash_real(port: str, plan: Plan, board: str, quiet: bool) -> str:
+    """Flash a real board unless its firmware can show the package is already there."""
+    from maixkpu.board import Board, BoardError
+    from maixkpu.board.flashing import flash_holds, kfpkg_regions
+
+    try:
+        with Board(port, board=board) as probe:
+            holds = flash_holds(probe, kfpkg_regions(plan.kfpkg))
+    except BoardError:
+        holds = None  # no firmware answering: flash
+    if holds:
+        return "already in the board's flash (checked by SHA-256 on the board), not rewritten"
+    return _flash(port, plan, board, quiet)
+
+
 def run(out: Path, kfpkg: str | None, images: str | None, port: str | None,
         board_name: str, quiet: bool = False) -> int:
     from maixkpu.board import Board
@@ -232,7 +247,7 @@ def run(out: Path, kfpkg: str | None, images: str | None, port: str | None,
         outcome = Outcome()
         if port:
             kind = board_name
-            outcome.flash_text = _flash(port, plan, kind, quiet)
+            outcome.flash_text = _flash_real(port, plan, kind, quiet)
             with Board(port, board=kind, timeout=120) as board:
                 run_on_board(board, plan, None, out, outcome)
             target = f"the board on {port}"
