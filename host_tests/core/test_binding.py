@@ -264,6 +264,15 @@ def test_mnist_feature_map_shapes(mnist: core.Model, layer: int, shape: tuple) -
     np.testing.assert_array_equal(plane, fmap[-1])
 
 
+def test_image_arrays_must_be_planar() -> None:
+    with core.Model.load(shared_model(FACE)) as face:
+        hwc = np.zeros((240, 320, 3), dtype=np.uint8)
+        with pytest.raises(core.KpuSizeError, match="transpose"):
+            face.run(hwc, last_layer=0)
+        chw = hwc.transpose(2, 0, 1)
+        assert face.run(chw, last_layer=0)[0].shape == face.run(chw[None], last_layer=0)[0].shape
+
+
 def test_mnist_full_run_gives_ten_probabilities(mnist: core.Model) -> None:
     (probs,) = mnist.run(digit())
     assert probs.dtype == np.float32 and probs.shape == (10,)

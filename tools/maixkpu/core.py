@@ -537,9 +537,17 @@ class Model:
     def _input_bytes(self, data: Any) -> Any:
         if isinstance(data, (bytes, bytearray, memoryview)):
             return ffi.from_buffer(bytes(data))
-        dtype = self.input_info.dtype
-        arr = np.ascontiguousarray(np.asarray(data), dtype=dtype)
-        return ffi.from_buffer(arr)
+        info = self.input_info
+        arr = np.asarray(data)
+        # an image in HWC order has the right size but the wrong layout: refuse, do not guess
+        chw = (info.c, info.h, info.w)
+        if arr.ndim >= 3 and arr.size == info.w * info.h * info.c and \
+                arr.shape not in (chw, (1, *chw)):
+            hint = " (HWC? use arr.transpose(2, 0, 1))" if arr.shape == (
+                info.h, info.w, info.c) else ""
+            raise error_for(lib.KPU_ERR_SIZE,
+                            f"input shape {arr.shape} is not planar CHW {chw}{hint}")
+        return ffi.from_buffer(np.ascontiguousarray(arr, dtype=info.dtype))
 
     @_locked
     def run(self, input: Any, last_layer: int | None = None,
