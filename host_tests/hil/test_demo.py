@@ -11,6 +11,7 @@ from host_tests.conftest import shared_model
 from host_tests.hil.conftest import FACE_KFPKG
 from host_tests.hil.photos import photo
 from maixkpu import demo
+from maixkpu.board import start_virtual_board
 
 pytestmark = [pytest.mark.hil, pytest.mark.slow]
 
@@ -72,3 +73,23 @@ def test_missing_kfpkg_is_explained(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("KFPKG", str(tmp_path / "nope.kfpkg"))
     assert demo.main(["--out", str(tmp_path / "out"), "--quiet"]) == 2
     assert "nope.kfpkg: no such file" in capsys.readouterr().err
+
+
+def test_demo_on_port(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                      capsys: pytest.CaptureFixture[str]) -> None:
+    """PORT= (here a virtual board standing in for a real one): flashed over ISP, pictures
+    pushed through the REPL instead of camera frames."""
+    kfpkg = shared_model(FACE_KFPKG)
+    url, vboard = start_virtual_board()
+    try:
+        monkeypatch.setenv("PORT", url)
+        monkeypatch.setenv("BOARD", "maix_go")
+        monkeypatch.setenv("KFPKG", str(kfpkg))
+        out = tmp_path / "out"
+        assert demo.main(["--out", str(out), "--quiet"]) == 0
+    finally:
+        vboard.stop()
+    text = capsys.readouterr().out
+    _check_outputs(out, text)
+    assert f"MaixKPU demo on the board on {url}" in text
+    assert "astronaut.png: 1 detection(s): face" in text
