@@ -58,6 +58,7 @@ class Result:
     runs: int
     median_ms: float | None = None
     min_ms: float | None = None
+    cpu_ms: float | None = None  # median CPU time of the running thread (less load-sensitive)
     load_ms: float | None = None
     peak_bytes: int | None = None
     model_peak_bytes: int | None = None
@@ -99,16 +100,18 @@ def bench_case(case: Case, runs: int) -> Result:
         inp = _input_for(model, case)
         try:
             model.run(inp, backend=soft)  # warm-up (first-touch page faults, caches)
-            times = []
+            times, cpu = [], []
             for _ in range(runs):
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.thread_time()
                 model.run(inp, backend=soft)
+                cpu.append((time.thread_time() - c0) * 1e3)
                 times.append((time.perf_counter() - t0) * 1e3)
         except core.KpuError as exc:
             result.note = f"run failed: {exc}"
             return result
         result.median_ms = statistics.median(times)
         result.min_ms = min(times)
+        result.cpu_ms = statistics.median(cpu)
         result.model_peak_bytes = model.memory_stats.peak
         result.kpu_peak_bytes = soft.memory_stats.peak
         result.peak_bytes = result.model_peak_bytes + result.kpu_peak_bytes
@@ -124,11 +127,12 @@ def discover_cases(extra: Sequence[Path]) -> list[Case]:
 
 
 def _verdict(r: Result) -> str:
-    if r.median_ms is None or r.target_ms is None or r.goal_ms is None:
+    # judged on CPU time: on a shared host the wall time also counts other processes
+    if r.cpu_ms is None or r.target_ms is None or r.goal_ms is None:
         return ""
-    if r.median_ms <= r.goal_ms:
+    if r.cpu_ms <= r.goal_ms:
         return "goal met"
-    if r.median_ms <= r.target_ms:
+    if r.cpu_ms <= r.target_ms:
         return "target met"
     return "SLOWER than target"
 
@@ -138,14 +142,15 @@ def _kib(n: int | None) -> str:
 
 
 def format_results(results: Sequence[Result]) -> str:
-    rows = [("model", "median ms", "min ms", "peak mem", "(model + kpu)", "target/goal ms",
-             "")]
+    rows = [("model", "median ms", "min ms", "cpu ms", "peak mem", "(model + kpu)",
+             "target/goal ms", "")]
     for r in results:
         target = f"<= {r.target_ms:g} / {r.goal_ms:g}" if r.target_ms is not None else "-"
         if r.median_ms is None:
-            rows.append((r.name, "-", "-", "-", "", target, r.note))
+            rows.append((r.name, "-", "-", "-", "-", "", target, r.note))
             continue
-        rows.append((r.name, f"{r.median_ms:.2f}", f"{r.min_ms:.2f}", _kib(r.peak_bytes),
+        rows.append((r.name, f"{r.median_ms:.2f}", f"{r.min_ms:.2f}", f"{r.cpu_ms:.2f}",
+                     _kib(r.peak_bytes),
                      f"({_kib(r.model_peak_bytes)} + {_kib(r.kpu_peak_bytes)})", target,
                      _verdict(r)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
@@ -166,7 +171,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         print(json.dumps([asdict(r) for r in results], indent=2))
     else:
-        print(f"software KPU, one thread, median of {args.runs} runs after one warm-up")
+        load = f"load average {os.getloadavg()[0]:.1f}, " if hasattr(os, "getloadavg") else ""
+        print(f"software KPU, one thread, median of {args.runs} runs after one warm-up "
+              f"({load}{os.cpu_count()} CPUs; targets judged on cpu ms)")
         print(format_results(results))
     return 0
 
