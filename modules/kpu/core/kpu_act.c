@@ -212,6 +212,7 @@ int kpu_act_lut_build(kpu_act_lut_t *lut, const kpu_act_t *a, void *mem)
         }
     if (n < 2) {
         lut->lo = lut->hi = lut->blo = lut->bhi = lut->top_end = INT64_MAX;
+        lut->span = 0;
         lut->top_val = val[0];
         return 1;
     }
@@ -233,14 +234,18 @@ int kpu_act_lut_build(kpu_act_lut_t *lut, const kpu_act_t *a, void *mem)
     lut->top_val = val[b_i];
     lut->top_end = b_i + 1 < n ? at[b_i + 1] : INT64_MAX;
     uint64_t span = (uint64_t)(lut->bhi - lut->blo);
+    lut->span = span;
     while ((span >> lut->shift) >= KPU_ACT_LUT_BUCKETS)
         lut->shift++;
     uint32_t i = a_i;
     for (uint32_t j = 0; j < KPU_ACT_LUT_BUCKETS; j++) {
+        /* bucket j: B in [key, key + 2^shift), |key| < 2^41 + 2^12 * 2^30 */
         int64_t key = lut->blo + (int64_t)((uint64_t)j << lut->shift);
+        int64_t end = key + (int64_t)((uint64_t)1 << lut->shift);
         while (i + 1 < n && at[i + 1] <= key)
             i++;
-        bucket[j] = (uint16_t)i;
+        int uniform = i + 1 >= n || at[i + 1] >= end;
+        bucket[j] = (uint16_t)(uniform ? KPU_ACT_LUT_UNIFORM | val[i] : i);
     }
     return 1;
 }

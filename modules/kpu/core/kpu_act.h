@@ -45,16 +45,21 @@ int64_t kpu_round_carry_shift(int64_t v, uint32_t s);
 
 /* Lookup table: sorted B values at[0..n) where the byte changes, the byte from each on. The
  * buckets cover [blo, bhi), the dense part of at[] (far outliers, such as nncase's segments at
- * 2^35 - 16, would otherwise make every bucket huge); B outside it is found by bisection. */
+ * 2^35 - 16, would otherwise make every bucket huge); B outside it is found by bisection.
+ * A bucket whose B all give one byte holds that byte (KPU_ACT_LUT_UNIFORM set), so most
+ * lookups are one load; the others hold the index to step on from. */
 #define KPU_ACT_LUT_MAX ((KPU_ACT_SEGMENTS + 1) * 257)
-#define KPU_ACT_LUT_BUCKETS 1024
+#define KPU_ACT_LUT_BUCKETS 4096
+#define KPU_ACT_LUT_UNIFORM 0x8000u /* > KPU_ACT_LUT_MAX */
 typedef struct kpu_act_lut {
     const int64_t *at;
     const uint8_t *val;
-    const uint16_t *bucket; /* bucket j: last i with at[i] <= blo + (j << shift) */
+    const uint16_t *bucket; /* bucket j: UNIFORM | byte, or the last i with at[i] <= blo + (j <<
+                             * shift) */
     uint32_t n, shift;
     int64_t lo, hi;         /* at[1] and at[n - 1] (INT64_MAX when n == 1) */
     int64_t blo, bhi;
+    uint64_t span;          /* bhi - blo */
     int64_t top_end;        /* B in [bhi, top_end) gives top_val (the flat run after bhi) */
     uint8_t top_val;
     int64_t first_drop;     /* lowest B where the byte decreases; INT64_MAX if never */
@@ -74,19 +79,23 @@ uint32_t kpu_act_lut_search(const kpu_act_lut_t *lut, int64_t b);
 /* Same byte as kpu_act_eval(a, b) for the table the LUT was built from, for any B. */
 static inline uint8_t kpu_act_lut_get(const kpu_act_lut_t *lut, int64_t b)
 {
+    uint64_t d = (uint64_t)b - (uint64_t)lut->blo; /* b - blo when b >= blo, else huge */
+    if (d < lut->span) {
+        uint32_t e = lut->bucket[d >> lut->shift];
+        if (e & KPU_ACT_LUT_UNIFORM)
+            return (uint8_t)e;
+        e += lut->at[e + 1] <= b;
+        while (lut->at[e + 1] <= b) /* stops before at[] reaches bhi */
+            e++;
+        return lut->val[e];
+    }
     if (b < lut->lo)
         return lut->val[0];
     if (b >= lut->hi)
         return lut->val[lut->n - 1];
     if (b >= lut->bhi) /* typically saturated outputs: a flat run, then far outliers */
         return b < lut->top_end ? lut->top_val : lut->val[kpu_act_lut_search(lut, b)];
-    if (b < lut->blo)
-        return lut->val[kpu_act_lut_search(lut, b)];
-    uint32_t i = lut->bucket[(uint64_t)(b - lut->blo) >> lut->shift];
-    i += lut->at[i + 1] <= b; /* usually the only step: branch-free */
-    while (lut->at[i + 1] <= b) /* stops before at[] reaches bhi */
-        i++;
-    return lut->val[i];
+    return lut->val[kpu_act_lut_search(lut, b)]; /* lo <= b < blo */
 }
 
 #endif

@@ -20,6 +20,7 @@
 #include "kpu_conv.h"
 
 #include <string.h>
+#include "kpu_conv_dot.h"
 #include "kpu_pool.h"
 
 #define TILE_ELEMS 4608u        /* accumulator tile: 18 KiB of int32, stays in L1 */
@@ -148,14 +149,29 @@ kpu_status_t kpu_conv_prepare(kpu_conv_layer_t *l, const kpu_conv_job_t *job,
 
 /* ---- scratch ---- */
 
+/* Dense 1x1 layers with 8-bit weights run as dot products over the channels (kpu_conv_dot.h),
+ * KPU_DOT_OUTPUTS output channels at a time. */
+static int use_dot(const kpu_conv_layer_t *l)
+{
+    return l->k == 1 && !l->depthwise && l->eight_bit;
+}
+
+static uint32_t channel_block(const kpu_conv_layer_t *l)
+{
+    return use_dot(l) ? KPU_DOT_OUTPUTS : 1u;
+}
+
 typedef struct scratch_map {
     uint8_t *planes;   /* ic x plane_stride */
+    int16_t *x;        /* dot products: plane_stride pixels x icp channels, int16 */
+    int16_t *w;        /* dot products: 4 x icp weights */
     int32_t *csum;     /* plane_stride: sum of the planes a pixel's taps read */
     int64_t *tx;       /* plane_stride: (arg_x * SX) >> shr_x per pixel (index y * pw + x) */
     void *lut;         /* activation lookup table */
-    void *acc;         /* tile accumulator, int32 (8-bit) or int64 (16-bit weights) */
-    uint8_t *act;      /* ih x iw activation output of one channel */
-    uint8_t *pooled;   /* oh x ow */
+    void *acc;         /* tile accumulator, int32 (8-bit) or int64 (16-bit weights), per
+                        * channel of a block (tile_len elements apart) */
+    uint8_t *act;      /* ih x iw activation output per channel of a block */
+    uint8_t *pooled;   /* oh x ow per channel of a block */
     size_t total;
 } scratch_map_t;
 
@@ -169,6 +185,11 @@ static void map_scratch(const kpu_conv_layer_t *l, uint8_t *base, scratch_map_t 
     size_t off = 0;
     m->planes = base ? base + off : NULL;
     off = ALIGN_UP(off + (size_t)l->ic * l->plane_stride, 64u);
+    size_t icp = use_dot(l) ? kpu_dot_padded(l->ic) : 0;
+    m->x = base ? (int16_t *)(void *)(base + off) : NULL;
+    off = ALIGN_UP(off + l->plane_stride * icp * sizeof(int16_t), 64u);
+    m->w = base ? (int16_t *)(void *)(base + off) : NULL;
+    off = ALIGN_UP(off + KPU_DOT_OUTPUTS * icp * sizeof(int16_t), 64u);
     m->csum = base ? (int32_t *)(void *)(base + off) : NULL;
     off = ALIGN_UP(off + l->plane_stride * sizeof(int32_t), 64u);
     m->tx = base ? (int64_t *)(void *)(base + off) : NULL;
@@ -176,11 +197,13 @@ static void map_scratch(const kpu_conv_layer_t *l, uint8_t *base, scratch_map_t 
     m->lut = base ? (void *)(base + off) : NULL;
     off = ALIGN_UP(off + kpu_act_lut_bytes(), 64u);
     m->acc = base ? (void *)(base + off) : NULL;
-    off = ALIGN_UP(off + tile_len(l) * sizeof(int64_t), 64u);
+    size_t block = channel_block(l);
+    off = ALIGN_UP(off + tile_len(l) * (use_dot(l) ? block * sizeof(int32_t) : sizeof(int64_t)),
+                   64u);
     m->act = base ? base + off : NULL;
-    off = ALIGN_UP(off + (size_t)l->ih * l->iw, 64u);
+    off = ALIGN_UP(off + block * l->ih * l->iw, 64u);
     m->pooled = base ? base + off : NULL;
-    off = ALIGN_UP(off + (size_t)l->oh * l->ow, 64u);
+    off = ALIGN_UP(off + block * l->oh * l->ow, 64u);
     m->total = off;
 }
 
@@ -510,6 +533,13 @@ static void emit_channel(const kpu_conv_layer_t *l, uint32_t o, const uint8_t *p
         memcpy(stream + start, pooled, stream_size - start < plane ? stream_size - start : plane);
 }
 
+/* One output channel of a block: its constants and where its pixels go. */
+typedef struct channel_job {
+    finisher_t f;
+    int early;         /* pooled before the activation (finish_pooled) */
+    uint8_t *act, *pooled;
+} channel_job_t;
+
 void kpu_conv_run(const kpu_conv_layer_t *l, uint8_t *ram, void *scratch, uint8_t *stream,
                   size_t stream_size)
 {
@@ -523,42 +553,63 @@ void kpu_conv_run(const kpu_conv_layer_t *l, uint8_t *ram, void *scratch, uint8_
         sum_planes(l, m.planes, 0, l->ic, m.csum);
         tx_top = scale_sx(l, m.csum, m.tx);
     }
+    int dot = use_dot(l);
+    size_t icp = dot ? kpu_dot_padded(l->ic) : 0, tlen = tile_len(l);
+    if (dot)
+        kpu_dot_pack_input(m.x, m.planes, l->plane_stride, l->ic, icp, l->plane_stride);
     int pick = l->pool_type >= 5 && l->pool_type <= 7;
     int max_pool = l->pool_type == 1 || l->pool_type == 3;
-    for (uint32_t o = 0; o < l->oc; o++) {
-        channel_consts_t cc;
-        channel_consts(l, o, &cc);
+    uint32_t block = channel_block(l);
+    for (uint32_t o0 = 0; o0 < l->oc; o0 += block) {
+        uint32_t count = l->oc - o0 < block ? l->oc - o0 : block;
+        channel_job_t jobs[KPU_DOT_OUTPUTS];
         if (l->depthwise) {
-            sum_planes(l, m.planes, o, 1, m.csum);
+            sum_planes(l, m.planes, o0, 1, m.csum);
             tx_top = scale_sx(l, m.csum, m.tx);
         }
-        finisher_t f;
-        f.a32 = l->eight_bit ? m.acc : NULL;
-        f.a64 = l->eight_bit ? NULL : m.acc;
-        f.tx = m.tx;
-        f.c = cc.c;
-        f.nm = cc.norm_mul;
-        f.na = cc.norm_add;
-        f.ns = cc.norm_shift;
-        f.pw = l->pw;
-        f.lut = have_lut ? &lut : NULL;
-        f.act = &l->act;
-        int early = pick || (max_pool && have_lut && max_commutes(&lut, &cc, tx_top));
+        for (uint32_t j = 0; j < count; j++) {
+            channel_consts_t cc;
+            channel_job_t *cj = &jobs[j];
+            channel_consts(l, o0 + j, &cc);
+            cj->f.a32 = l->eight_bit ? (const int32_t *)m.acc + j * tlen : NULL;
+            cj->f.a64 = l->eight_bit ? NULL : m.acc;
+            cj->f.tx = m.tx;
+            cj->f.c = cc.c;
+            cj->f.nm = cc.norm_mul;
+            cj->f.na = cc.norm_add;
+            cj->f.ns = cc.norm_shift;
+            cj->f.pw = l->pw;
+            cj->f.lut = have_lut ? &lut : NULL;
+            cj->f.act = &l->act;
+            cj->early = pick || (max_pool && have_lut && max_commutes(&lut, &cc, tx_top));
+            cj->act = m.act + (size_t)j * l->ih * l->iw;
+            cj->pooled = m.pooled + (size_t)j * l->oh * l->ow;
+        }
+        if (dot)
+            kpu_dot_pack_weights(m.w, l->weights, l->ic, icp, o0, count);
         for (uint32_t y0 = 0; y0 < l->ih; y0 += l->tile_rows) {
             uint32_t y1 = y0 + l->tile_rows < l->ih ? y0 + l->tile_rows : l->ih;
-            size_t n = ALIGN_UP((size_t)(y1 - y0) * l->pw, 16u);
-            acc_tile(l, m.planes, o, (size_t)y0 * l->pw, n, m.acc);
-            if (early)
-                finish_pooled(&f, l->pool_type, l->ow, l->oh, y0, y1, m.pooled);
+            size_t q0 = (size_t)y0 * l->pw, n = ALIGN_UP((size_t)(y1 - y0) * l->pw, 16u);
+            if (dot)
+                kpu_dot_run(m.acc, tlen, m.x + q0 * icp, m.w, icp, n);
             else
-                finish_rows(&f, l->iw, y0, y1, m.act);
+                acc_tile(l, m.planes, o0, q0, n, m.acc);
+            for (uint32_t j = 0; j < count; j++) {
+                if (jobs[j].early)
+                    finish_pooled(&jobs[j].f, l->pool_type, l->ow, l->oh, y0, y1,
+                                  jobs[j].pooled);
+                else
+                    finish_rows(&jobs[j].f, l->iw, y0, y1, jobs[j].act);
+            }
         }
-        const uint8_t *result = early ? m.pooled : m.act;
-        if (!early && l->pool_type != 0) {
-            kpu_pool_plane(l->pool_type, m.act, l->iw, l->ih, m.pooled);
-            result = m.pooled;
+        for (uint32_t j = 0; j < count; j++) {
+            const uint8_t *result = jobs[j].early ? jobs[j].pooled : jobs[j].act;
+            if (!jobs[j].early && l->pool_type != 0) {
+                kpu_pool_plane(l->pool_type, jobs[j].act, l->iw, l->ih, jobs[j].pooled);
+                result = jobs[j].pooled;
+            }
+            emit_channel(l, o0 + j, result, ram, stream, stream_size);
         }
-        emit_channel(l, o, result, ram, stream, stream_size);
     }
     size_t total = (size_t)l->oc * l->oh * l->ow;
     if (stream != NULL && stream_size > total)
