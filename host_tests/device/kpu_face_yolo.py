@@ -13,7 +13,8 @@ if not found:
 else:
     print(len(found), 'boxes')
     for o in found:
-        print(o.rect(), o.classid(), '%.2f' % o.value())
+        # str.format: the MicroPython of MaixPy v0.6 has no f-strings
+        print(o.rect(), o.classid(), '{:.2f}'.format(o.value()))  # noqa: UP032
 for threshold in (0.5, 0.9):
     kpu.init_yolo2(task, threshold, 0.3, 5, anchor)
     found = kpu.run_yolo2(task, inp)
