@@ -311,8 +311,8 @@ static kpu_status_t convert(vm_t *vm, uint8_t op)
     unsigned k = op - SV_CONV_I1; /* i1 i2 i4 i u1 u2 u4 u br2 r4 */
     if (k >= 8) {
         float f = tag == TAG_REAL ? real_of(v) : (float)v;
-        if (k == 8)
-            f = bf16_to_f32(f32_to_bf16(f));
+        if (k == 8) /* conv_br2 truncates (unlike stind_br2, which rounds) [nncase 1.9] */
+            f = real_of(bits_of(f) & 0xFFFF0000);
         return push(vm, bits_of(f), TAG_REAL);
     }
     int64_t i = tag == TAG_REAL ? f_to_i64(real_of(v)) : v;
