@@ -2,9 +2,10 @@
 # The portable core (core/) is compiled as library code (not scanned for qstrs); the glue (mp/)
 # is the module proper. kpu_alloc_std.c is the host's malloc allocator: the glue brings its own.
 #
-# MAIXKPU_HAL selects the platform file: unix (a flash image file; malloc), qemu (a memory-mapped
-# flash image; a RAM region for models) or k210 (the port supplies kpu_hal_k210.c and defines
-# MAIXKPU_BACKEND_K210 for the register backend). Default: qemu on ports/qemu, else unix.
+# MAIXKPU_HAL selects the platform file (mp/kpu_hal.h): unix (a flash image file; malloc), qemu
+# (a memory-mapped flash image; a RAM region for models) or none (the port compiles its own,
+# e.g. ports/k210, which also defines MAIXKPU_BACKEND_K210 for the register backend).
+# Default: qemu on ports/qemu, else unix.
 KPU_MOD_DIR := $(USERMOD_DIR)
 
 ifeq ($(MAIXKPU_HAL),)
@@ -17,7 +18,7 @@ endif
 
 SRC_USERMOD_LIB_C += $(filter-out $(KPU_MOD_DIR)/core/kpu_alloc_std.c,$(wildcard $(KPU_MOD_DIR)/core/*.c))
 SRC_USERMOD_LIB_C += $(KPU_MOD_DIR)/mp/kpu_format.c
-ifneq ($(MAIXKPU_HAL),k210)
+ifneq ($(MAIXKPU_HAL),none)
 SRC_USERMOD_LIB_C += $(KPU_MOD_DIR)/mp/kpu_hal_$(MAIXKPU_HAL).c
 endif
 

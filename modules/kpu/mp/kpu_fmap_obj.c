@@ -136,7 +136,18 @@ static mp_obj_t kpu_fmap_subscr(mp_obj_t self_in, mp_obj_t index, mp_obj_t value
         return mp_const_none;
     }
     #endif
-    size_t i = mp_get_index(self->base.type, n, index, false);
+    /* array.array's checks and texts, as the host's kpu_fmap (an array subclass) */
+    if (!mp_obj_is_int(index) && !mp_obj_is_bool(index)) {
+        mp_raise_TypeError(MP_ERROR_TEXT("array indices must be integers"));
+    }
+    mp_int_t at = mp_obj_get_int(index);
+    if (at < 0) {
+        at += (mp_int_t)n;
+    }
+    if (at < 0 || (size_t)at >= n) {
+        mp_raise_msg(&mp_type_IndexError, MP_ERROR_TEXT("array index out of range"));
+    }
+    size_t i = (size_t)at;
     if (load) {
         return get_elem(self, i);
     }

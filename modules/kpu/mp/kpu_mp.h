@@ -5,6 +5,7 @@
 #define KPU_MP_H
 
 #include "py/obj.h"
+#include "py/objint.h"
 #include "py/runtime.h"
 #include "kpu_api.h"
 
@@ -14,6 +15,18 @@
 #endif
 
 #define KPU_PREFIX "[MAIXPY]kpu: "
+
+/* Sign and low bits of an int or a bool (Python's isinstance(o, int)); mp_obj_int_* take
+ * only ints. */
+static inline int kpu_int_sign(mp_obj_t o)
+{
+    return mp_obj_is_bool(o) ? (o == mp_const_true) : mp_obj_int_sign(o);
+}
+
+static inline mp_int_t kpu_int_truncated(mp_obj_t o)
+{
+    return mp_obj_is_bool(o) ? (o == mp_const_true) : mp_obj_int_get_truncated(o);
+}
 
 /* ----- module state (kpu_state.c) ------------------------------------------------------------ */
 kpu_api_t *kpu_mp_api(void);
@@ -31,7 +44,9 @@ typedef enum kpu_err_context {
 } kpu_err_context_t;
 
 MP_NORETURN void kpu_raise_status(kpu_err_context_t ctx, kpu_status_t st, const kpu_diag_t *diag);
-/* An exception of type with the message built by vstr_printf-style formatting. */
+/* An exception of type with the message built by vstr_printf-style formatting. Also used for
+ * MaixPy's messages that end in "\r\n": MicroPython's ROM-text compressor breaks its word table
+ * on a word ending in an escape sequence, so such texts must not go through MP_ERROR_TEXT. */
 MP_NORETURN void kpu_raise_fmt(const mp_obj_type_t *type, const char *fmt, ...);
 /* Prints the core's detail line (MaixPy prints it before returning False or raising). */
 void kpu_print_diag(const kpu_diag_t *diag);
@@ -55,6 +70,8 @@ kpu_net_obj_t *kpu_net_arg(mp_obj_t obj);
 kpu_net_t *kpu_net_require(kpu_net_obj_t *self);
 int kpu_net_obj_loaded(const kpu_net_obj_t *self);
 void kpu_net_obj_deinit(kpu_net_obj_t *self);
+/* memtest's "###kpu net <where>: <n> bytes" line for every live net, in address order. */
+void kpu_net_obj_memtest(const mp_print_t *print);
 
 /* ----- returned objects (kpu_objs.c, kpu_fmap_obj.c) ----------------------------------------- */
 extern const mp_obj_type_t kpu_yolo2_type;

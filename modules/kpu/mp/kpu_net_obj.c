@@ -1,6 +1,8 @@
 /* The kpu_net type: a loaded model. Its C net lives outside the GC heap (kpu_hal_allocator);
  * the object is allocated with a finaliser, so `del net; gc.collect()` frees the model.
  * Methods model_size(), model_addr(), model_path(), net_arg(), as in MaixPy. */
+#include <string.h>
+#include "kpu_hal.h"
 #include "kpu_mp.h"
 
 /* MicroPython before v1.23 has no mp_obj_malloc_with_finaliser. */
@@ -15,6 +17,64 @@ static void *kpu_obj_malloc_with_finaliser(size_t n, const mp_obj_type_t *type)
 }
 #endif
 
+/* Live nets for memtest: a weak registry outside the GC heap (so it keeps nothing alive); the
+ * finaliser takes an object out before the GC frees it. */
+static kpu_net_obj_t **live_nets;
+static size_t live_count, live_cap;
+
+static void live_add(kpu_net_obj_t *self)
+{
+    const kpu_allocator_t *alloc = kpu_hal_allocator();
+    if (live_count == live_cap) {
+        size_t cap = live_cap != 0 ? 2 * live_cap : 8;
+        kpu_net_obj_t **grown = alloc->alloc(alloc->ctx, cap * sizeof *grown, sizeof(void *));
+        if (grown == NULL) {
+            m_malloc_fail(cap * sizeof *grown);
+        }
+        if (live_count != 0) {
+            memcpy(grown, live_nets, live_count * sizeof *grown);
+        }
+        alloc->free(alloc->ctx, live_nets);
+        live_nets = grown;
+        live_cap = cap;
+    }
+    live_nets[live_count++] = self;
+}
+
+static void live_remove(kpu_net_obj_t *self)
+{
+    for (size_t i = 0; i < live_count; i++) {
+        if (live_nets[i] == self) {
+            live_nets[i] = live_nets[--live_count];
+            return;
+        }
+    }
+}
+
+void kpu_net_obj_memtest(const mp_print_t *print)
+{
+    uintptr_t after = 0; /* in address order, as the host module sorts by id() */
+    for (size_t printed = 0; printed < live_count; printed++) {
+        kpu_net_obj_t *next = NULL;
+        for (size_t i = 0; i < live_count; i++) {
+            uintptr_t at = (uintptr_t)live_nets[i];
+            if (at >= after && (next == NULL || at < (uintptr_t)next)) {
+                next = live_nets[i];
+            }
+        }
+        after = (uintptr_t)next + 1;
+        size_t bytes = next->net != NULL ? kpu_net_memory(next->net) : 0;
+        const char *state = kpu_net_obj_loaded(next) ? "" : " (deinit)";
+        if (next->path != MP_OBJ_NULL) {
+            mp_printf(print, "###kpu net %s: %u bytes%s\n", mp_obj_str_get_str(next->path),
+                      (unsigned)bytes, state);
+        } else {
+            mp_printf(print, "###kpu net 0x%x: %u bytes%s\n", (unsigned)next->addr,
+                      (unsigned)bytes, state);
+        }
+    }
+}
+
 kpu_net_obj_t *kpu_net_new(mp_obj_t path)
 {
     kpu_net_obj_t *self = mp_obj_malloc_with_finaliser(kpu_net_obj_t, &kpu_net_type);
@@ -23,6 +83,7 @@ kpu_net_obj_t *kpu_net_new(mp_obj_t path)
     self->args = mp_const_none;
     self->size = 0;
     self->addr = 0;
+    live_add(self);
     return self;
 }
 
@@ -49,8 +110,7 @@ int kpu_net_obj_loaded(const kpu_net_obj_t *self)
 kpu_net_t *kpu_net_require(kpu_net_obj_t *self)
 {
     if (!kpu_net_obj_loaded(self)) {
-        mp_raise_msg(&mp_type_OSError, MP_ERROR_TEXT(
-            "[MAIXPY]kpu: this kpu_net was released by kpu.deinit(): load the model again"));
+        mp_raise_msg(&mp_type_OSError, MP_ERROR_TEXT("[MAIXPY]kpu: this kpu_net was released by kpu.deinit(): load the model again"));
     }
     return self->net;
 }
@@ -68,6 +128,7 @@ static mp_obj_t kpu_net_del(mp_obj_t self_in)
 {
     kpu_net_obj_t *self = MP_OBJ_TO_PTR(self_in);
     kpu_net_t *net = self->net;
+    live_remove(self);
     self->net = NULL;
     if (net != NULL) {
         kpu_net_destroy(net);

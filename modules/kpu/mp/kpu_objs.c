@@ -285,9 +285,7 @@ static mp_obj_t kpu_classifier_make_new(const mp_obj_type_t *type, size_t n_args
     (void)n_args;
     (void)n_kw;
     (void)args;
-    mp_raise_NotImplementedError(MP_ERROR_TEXT(
-        "KPU.classifier is not implemented: its training and distance maths live in "
-        "MaixPy's closed-source library (spec maixpy-kpu-api.md 4.15)"));
+    mp_raise_NotImplementedError(MP_ERROR_TEXT("KPU.classifier is not implemented: its training and distance maths live in MaixPy's closed-source library (spec maixpy-kpu-api.md 4.15)"));
 }
 
 static mp_obj_t kpu_classifier_load(size_t n_args, const mp_obj_t *args, mp_map_t *kw)
@@ -295,8 +293,7 @@ static mp_obj_t kpu_classifier_load(size_t n_args, const mp_obj_t *args, mp_map_
     (void)n_args;
     (void)args;
     (void)kw;
-    mp_raise_NotImplementedError(MP_ERROR_TEXT(
-        "KPU.classifier.load is not implemented (see KPU.classifier)"));
+    mp_raise_NotImplementedError(MP_ERROR_TEXT("KPU.classifier.load is not implemented (see KPU.classifier)"));
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(kpu_classifier_load_fun_obj, 0, kpu_classifier_load);
 static MP_DEFINE_CONST_STATICMETHOD_OBJ(kpu_classifier_load_obj,

@@ -5,7 +5,6 @@
  * Inputs: ports without an `image` module take any buffer-protocol object holding the planar
  * input bytes (R plane, G plane, B plane), or a list of floats for float-input models. */
 #include <string.h>
-#include "py/objint.h"
 #include "kmodel.h"
 #include "kpu_mp.h"
 
@@ -18,7 +17,7 @@ static mp_int_t clamp_arg(mp_obj_t o, mp_int_t lo, mp_int_t hi)
     if (!mp_obj_is_int(o)) {
         mp_obj_get_int(o); /* TypeError "can't convert <type> to int" */
     }
-    return mp_obj_int_sign(o) < 0 ? lo : hi;
+    return kpu_int_sign(o) < 0 ? lo : hi;
 }
 
 static int is_int_like(mp_obj_t o)
@@ -39,13 +38,15 @@ static mp_obj_t kpu_set_outputs(size_t n_args, const mp_obj_t *args)
         ok = ok && is_int_like(args[i]);
     }
     if (!ok) {
-        mp_raise_ValueError(MP_ERROR_TEXT("[MAIXPY]kpu: set_outputs arg format error: "
-                                          "set_outputs(task, int idx, int w, int h, int ch)"));
+        mp_raise_ValueError(MP_ERROR_TEXT("[MAIXPY]kpu: set_outputs arg format error: set_outputs(task, int idx, int w, int h, int ch)"));
     }
     kpu_net_t *net = kpu_net_require(MP_OBJ_TO_PTR(args[0]));
     uint32_t dims[4];
     for (int i = 0; i < 4; i++) {
         dims[i] = (uint32_t)clamp_arg(args[i + 1], 0, 0xFFFFFFFF);
+    }
+    if (kpu_int_sign(args[1]) < 0) {
+        dims[0] = 0xFFFFFFFFu; /* a negative index is out of range, not 0 */
     }
     kpu_diag_t diag;
     kpu_mp_new_diag(&diag);
@@ -57,7 +58,7 @@ static mp_obj_t kpu_set_outputs(size_t n_args, const mp_obj_t *args)
     if (code == 2011) {
         mp_printf(&mp_plat_print,
                   KPU_PREFIX "set_outputs arg value error:kmodel output idx %ld out of range\n",
-                  (long)mp_obj_int_get_truncated(args[1]));
+                  (long)kpu_int_truncated(args[1]));
     } else if (code == 2012) {
         kpu_print_diag(&diag);
         mp_printf(&mp_plat_print,
@@ -83,8 +84,7 @@ static mp_obj_t kpu_init_yolo2(size_t n_args, const mp_obj_t *args, mp_map_t *kw
         }
     }
     if (n_args > 6 || bad_kw) {
-        mp_raise_TypeError(MP_ERROR_TEXT(
-            "init_yolo2(kpu_net, threshold, nms_value, anchor_number, anchor, dma)"));
+        mp_raise_TypeError(MP_ERROR_TEXT("init_yolo2(kpu_net, threshold, nms_value, anchor_number, anchor, dma)"));
     }
     kpu_net_obj_t *self = kpu_net_arg(args[0]);
     float threshold = (float)mp_obj_get_float(args[1]); /* float32 as on the K210 */
@@ -148,7 +148,7 @@ static kpu_input_t forward_input(mp_obj_t img)
         mp_obj_t *items;
         mp_obj_list_get(img, &n, &items);
         if (n == 0) {
-            mp_raise_ValueError(MP_ERROR_TEXT("[MAIXPY]kpu: check input list format err!\r\n"));
+            kpu_raise_fmt(&mp_type_ValueError, KPU_PREFIX "check input list format err!\r\n");
         }
         float *values = m_new(float, n);
         for (size_t i = 0; i < n; i++) {
@@ -212,10 +212,10 @@ static mp_obj_t kpu_forward(size_t n_args, const mp_obj_t *pos, mp_map_t *kw)
         if (!is_int_like(e)) {
             mp_obj_get_int(e); /* TypeError */
         }
-        if (mp_obj_int_sign(e) < 0) {
+        if (kpu_int_sign(e) < 0) {
             kpu_raise_fmt(&mp_type_OSError,
                           KPU_PREFIX "end layer %ld out of range: layers count from 0",
-                          (long)mp_obj_int_get_truncated(e));
+                          (long)kpu_int_truncated(e));
         }
         end = (int32_t)clamp_arg(e, 0, 0x7FFFFFFF);
     }
@@ -245,10 +245,10 @@ static mp_obj_t kpu_get_output(size_t n_args, const mp_obj_t *pos, mp_map_t *kw)
         mp_raise_ValueError(
             MP_ERROR_TEXT("[MAIXPY]kpu: get_output arg format error: get_output(task, int idx)"));
     }
-    if (mp_obj_int_sign(index) < 0) {
+    if (kpu_int_sign(index) < 0) {
         kpu_raise_fmt(&mp_type_OSError, "%d: output %ld out of range",
                       kpu_status_maixpy_code(KPU_ERR_INDEX),
-                      (long)mp_obj_int_get_truncated(index));
+                      (long)kpu_int_truncated(index));
     }
     mp_obj_t fmap;
     kpu_diag_t diag;
@@ -282,7 +282,7 @@ static mp_obj_t kpu_run_yolo2(mp_obj_t net_in, mp_obj_t img)
     kpu_status_t st = kpu_net_yolo2_decode(self->net, &dets, &count, &diag);
     if (st == KPU_ERR_ARGUMENT) {
         kpu_print_diag(&diag);
-        mp_raise_ValueError(MP_ERROR_TEXT("[MAIXPY]kpu: region_layer_init err!\r\n"));
+        kpu_raise_fmt(&mp_type_ValueError, KPU_PREFIX "region_layer_init err!\r\n");
     }
     if (st != KPU_OK) {
         kpu_raise_status(KPU_ERR_CTX_RUN, st, &diag);
@@ -323,7 +323,7 @@ static mp_obj_t kpu_fmap_fn(mp_obj_t fmap_in, mp_obj_t channel)
         kpu_raise_fmt(&mp_type_ValueError, KPU_PREFIX "ch err,input 0~%u\r\n", (unsigned)map->ch);
     }
     if (map->code != 'B') {
-        mp_raise_ValueError(MP_ERROR_TEXT("[MAIXPY]kpu: can't convet float fmap yet\r\n"));
+        kpu_raise_fmt(&mp_type_ValueError, KPU_PREFIX "can't convet float fmap yet\r\n");
     }
     size_t plane = (size_t)map->w * map->h;
     size_t start = plane * (size_t)c;

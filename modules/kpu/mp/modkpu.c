@@ -5,7 +5,6 @@
 #include <string.h>
 #include "py/builtin.h"
 #include "py/gc.h"
-#include "py/objint.h"
 #include "py/stream.h"
 #include "face_feature.h"
 #include "kpu_hal.h"
@@ -17,10 +16,10 @@
 
 static mp_obj_t load_from_flash(mp_obj_t arg)
 {
-    if (mp_obj_int_sign(arg) <= 0) {
+    if (kpu_int_sign(arg) <= 0) {
         mp_raise_ValueError(MP_ERROR_TEXT("[MAIXPY]kpu: model_addr must > 0 "));
     }
-    uint32_t addr = (uint32_t)mp_obj_int_get_truncated(arg);
+    uint32_t addr = (uint32_t)kpu_int_truncated(arg);
     kpu_net_obj_t *self = kpu_net_new(MP_OBJ_NULL);
     kpu_net_t *net = NULL;
     kpu_diag_t diag;
@@ -147,7 +146,7 @@ static mp_int_t clamp_int(mp_obj_t o, mp_int_t lo, mp_int_t hi)
         mp_int_t v = mp_obj_get_int(o);
         return v < lo ? lo : (v > hi ? hi : v);
     }
-    return mp_obj_int_sign(o) < 0 ? lo : hi; /* a big int is beyond either end */
+    return kpu_int_sign(o) < 0 ? lo : hi; /* a big int is beyond either end */
 }
 
 static mp_obj_t kpu_load_flash(size_t n_args, const mp_obj_t *args)
@@ -155,15 +154,14 @@ static mp_obj_t kpu_load_flash(size_t n_args, const mp_obj_t *args)
     (void)n_args;
     for (int i = 0; i < 4; i++) {
         if (!is_int_like(args[i])) {
-            mp_raise_ValueError(MP_ERROR_TEXT("[MAIXPY]kpu: load_flash arg format error: "
-                "task=kpu.load_flash(flash_addr, is_dual_buf, batch_size, spi_speed)"));
+            mp_raise_ValueError(MP_ERROR_TEXT("[MAIXPY]kpu: load_flash arg format error: task=kpu.load_flash(flash_addr, is_dual_buf, batch_size, spi_speed)"));
         }
     }
-    if (mp_obj_int_sign(args[0]) <= 0) {
+    if (kpu_int_sign(args[0]) <= 0) {
         mp_raise_ValueError(MP_ERROR_TEXT("[MAIXPY]kpu: model_addr must > 0 "));
     }
     mp_printf(&mp_plat_print, "SPI freq %d Hz\n", (int)clamp_int(args[3], 0, KPU_MAX_SPI_HZ));
-    uint32_t addr = (uint32_t)mp_obj_int_get_truncated(args[0]);
+    uint32_t addr = (uint32_t)kpu_int_truncated(args[0]);
     int dual = mp_obj_is_true(args[1]);
     uint32_t batch = dual ? (uint32_t)clamp_int(args[2], 0, 0xFFFFFFFF) : 0;
     kpu_net_obj_t *self = kpu_net_new(MP_OBJ_NULL);
@@ -187,7 +185,8 @@ static mp_obj_t kpu_deinit(mp_obj_t net)
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(kpu_deinit_obj, kpu_deinit);
 
-/* MaixPy's two lines (largest free GC block, free model memory), then the nets' figures. */
+/* MaixPy's two lines (largest free GC block, free model memory), then the total the nets
+ * hold and one line per live net. */
 static mp_obj_t kpu_memtest(void)
 {
     gc_info_t info;
@@ -199,6 +198,7 @@ static mp_obj_t kpu_memtest(void)
               (unsigned)(kpu_hal_sys_heap_free(api->held) / 1024u));
     mp_printf(&mp_plat_print, "###kpu nets: %u, holding %u bytes\n", (unsigned)api->nets,
               (unsigned)api->held);
+    kpu_net_obj_memtest(&mp_plat_print);
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_0(kpu_memtest_obj, kpu_memtest);
@@ -211,23 +211,21 @@ static mp_obj_t kpu_face_encode_fn(mp_obj_t features)
     mp_obj_t *items;
     mp_obj_get_array(features, &n, &items);
     if (n > KPU_FACE_FEATURE_MAX) {
-        mp_raise_ValueError(MP_ERROR_TEXT("feature dim <=200\r\n"));
+        kpu_raise_fmt(&mp_type_ValueError, "feature dim <=200\r\n");
     }
     float *values = m_new(float, n != 0 ? n : 1);
     for (size_t i = 0; i < n; i++) {
         values[i] = (float)mp_obj_get_float(items[i]);
     }
-    mp_obj_t out = mp_obj_new_bytearray(n, NULL);
-    mp_buffer_info_t bi;
-    mp_get_buffer_raise(out, &bi, MP_BUFFER_WRITE);
+    byte *codes = m_new(byte, n != 0 ? n : 1);
     kpu_diag_t diag;
     kpu_mp_new_diag(&diag);
-    kpu_status_t st = kpu_face_encode(values, n, KPU_FACE_ENCODE_MAIXPY, (int8_t *)bi.buf, &diag);
+    kpu_status_t st = kpu_face_encode(values, n, KPU_FACE_ENCODE_MAIXPY, (int8_t *)codes, &diag);
     m_del(float, values, n != 0 ? n : 1);
     if (st != KPU_OK) {
         kpu_raise_status(KPU_ERR_CTX_DIAG, st, &diag);
     }
-    return out;
+    return mp_obj_new_bytearray_by_ref(n, codes);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(kpu_face_encode_obj, kpu_face_encode_fn);
 
@@ -237,7 +235,7 @@ static mp_obj_t kpu_face_compare_fn(mp_obj_t a, mp_obj_t b)
     mp_get_buffer_raise(a, &ba, MP_BUFFER_READ);
     mp_get_buffer_raise(b, &bb, MP_BUFFER_READ);
     if (ba.len != bb.len) {
-        mp_raise_ValueError(MP_ERROR_TEXT("compare feature must in same dim!\r\n"));
+        kpu_raise_fmt(&mp_type_ValueError, "compare feature must in same dim!\r\n");
     }
     float score = 0.0f;
     kpu_diag_t diag;
