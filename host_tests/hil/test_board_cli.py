@@ -128,3 +128,21 @@ def test_flash_without_port_uses_a_virtual_board(capsys: pytest.CaptureFixture[s
     captured = capsys.readouterr()
     assert "flashing a virtual board" in captured.err
     assert "388776 written" in captured.err and "verified" in captured.err
+
+
+def test_detect_flashes_first_with_flash_option(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    kfpkg = shared_model(FACE_KFPKG)
+    url, vboard = start_virtual_board()  # firmware only: no model at 0x300000 yet
+    try:
+        picture = tmp_path / "astronaut.png"
+        photo("astronaut").save(picture)
+        args = ["detect", "--port", url, "--board", "maix_go", "--kfpkg", str(kfpkg),
+                "--image", str(picture), "--out", str(tmp_path / "o.png")]
+        assert main(args) == 1  # nothing flashed: the board's kpu.load fails
+        assert "load error:2002" in capsys.readouterr().err
+        assert main([*args, "--flash"]) == 0
+        captured = capsys.readouterr()
+        assert "388776 written" in captured.err and captured.out.startswith("face\t")
+    finally:
+        vboard.stop()
