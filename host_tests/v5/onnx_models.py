@@ -220,6 +220,7 @@ CASES = [
     Case("concat", concat, [1, 3, 16, 16]),
     Case("resize", resize, [1, 3, 16, 16]),
     Case("yolo_head", yolo_head, [1, 3, 40, 56]),
+    Case("yolo_320x240", yolo_head, [1, 3, 240, 320]),
     Case("classifier", classifier, [1, 3, 16, 16]),
     Case("two_outputs", two_outputs, [1, 3, 24, 24]),
     Case("float_input", conv_1x1_3x3, [1, 3, 16, 16], input_type="float32",
