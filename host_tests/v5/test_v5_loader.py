@@ -74,6 +74,15 @@ def test_kpu_conv_output_outside_kpu_ram_refused() -> None:
     assert "KPU RAM" in str(err)
 
 
+@pytest.mark.parametrize("location, what", [(2, ".rdata"), (0, "input")])
+def test_kpu_download_into_read_only_memory_refused(location: int, what: str) -> None:
+    data = bytearray(kmodel(CASE_BY_NAME["concat"]))
+    at = next(off for off, op in v5_files.k210_instructions(bytes(data)) if op == 1)
+    data[at + 16] = location  # the download's output range
+    err = _refusal(bytes(data))
+    assert f"writes into its {what}" in str(err)
+
+
 def test_shape_register_read_before_write_refused() -> None:
     data = bytearray(kmodel(CASE_BY_NAME["classifier"]))
     at = next(off for off, op, f in v5_files.stackvm_instructions(bytes(data)) if f == 0x0B)

@@ -24,11 +24,20 @@ static const char *op_name(uint8_t op)
 }
 
 /* Checks that a range names memory the k210 module can reach; returns its capacity. */
+#define ALLOW_KPU 1
+#define WRITTEN 2   /* the instruction writes the range: never the model's .rdata */
+
 static kpu_status_t check_range(const v5_state_t *s, const v5_function_t *fn, v5_range_t r,
-                                int allow_kpu, uint32_t pc, kpu_diag_t *diag)
+                                int flags, uint32_t pc, kpu_diag_t *diag)
 {
     const v5_module_t *mod = &s->modules[fn->module];
+    int allow_kpu = flags & ALLOW_KPU;
     uint64_t cap = 0;
+    /* inputs may be bound to read-only memory (the stackvm .rdata) */
+    if ((flags & WRITTEN) && (r.location == V5_LOC_RDATA || r.location == V5_LOC_INPUT))
+        return kpu_diag_set(diag, KPU_ERR_FORMAT, -1, "k210 function %lu offset %lu writes "
+                            "into its %s", (unsigned long)fn->index, (unsigned long)pc,
+                            r.location == V5_LOC_RDATA ? ".rdata" : "input");
     switch (r.location) {
     case V5_LOC_INPUT: case V5_LOC_OUTPUT: {
         int out = r.location == V5_LOC_OUTPUT;
@@ -84,9 +93,9 @@ static kpu_status_t check_transfer(const v5_state_t *s, const v5_function_t *fn,
                             (unsigned long)pc, op_name(p[0]), (unsigned long)n, (unsigned long)c,
                             (unsigned long)h, (unsigned long)w, (unsigned)in.location,
                             (unsigned)out.location, (unsigned long)kpu.start);
-    kpu_status_t st = check_range(s, fn, in, !up, pc, diag);
+    kpu_status_t st = check_range(s, fn, in, up ? 0 : ALLOW_KPU, pc, diag);
     if (st == KPU_OK)
-        st = check_range(s, fn, out, up, pc, diag);
+        st = check_range(s, fn, out, up ? ALLOW_KPU | WRITTEN : WRITTEN, pc, diag);
     if (st != KPU_OK)
         return st;
     if (dense * n > mem.size || (uint64_t)kpu.start + one * n > KPU_RAM_BYTES)
@@ -116,7 +125,7 @@ static kpu_status_t check_conv(const v5_state_t *s, const v5_function_t *fn, con
         st = check_range(s, fn, *tables[i], 0, pc, diag);
     }
     if (st == KPU_OK && mo.size != 0)
-        st = check_range(s, fn, mo, 0, pc, diag);
+        st = check_range(s, fn, mo, WRITTEN, pc, diag);
     if (st != KPU_OK)
         return st;
     uint32_t wsize = v5_dtype_size(wr.datatype);
@@ -165,7 +174,7 @@ static kpu_status_t check_copy(const v5_state_t *s, const v5_function_t *fn, con
     uint32_t es = v5_dtype_size(in.datatype);
     kpu_status_t st = check_range(s, fn, in, 0, pc, diag);
     if (st == KPU_OK)
-        st = check_range(s, fn, out, 0, pc, diag);
+        st = check_range(s, fn, out, WRITTEN, pc, diag);
     if (st != KPU_OK)
         return st;
     uint64_t last_in = 0, last_out = 0;
