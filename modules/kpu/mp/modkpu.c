@@ -40,6 +40,7 @@ static MP_NORETURN void raise_read_error(const char *path, const char *reason)
                   reason);
 }
 
+#if MICROPY_VFS
 static mp_obj_t open_model_file(mp_obj_t path_obj, const char *path)
 {
     mp_obj_t args[2] = {path_obj, MP_OBJ_NEW_QSTR(MP_QSTR_rb)};
@@ -70,11 +71,6 @@ static mp_obj_t open_model_file(mp_obj_t path_obj, const char *path)
 static mp_obj_t load_from_file(mp_obj_t path_obj)
 {
     const char *path = mp_obj_str_get_str(path_obj);
-    if (strstr(path, ".kmodel") == NULL && strstr(path, ".smodel") == NULL
-        && strstr(path, ".emodel") == NULL) {
-        mp_raise_ValueError(
-            MP_ERROR_TEXT("[MAIXPY]kpu: model format don't match, only supply .kmodel "));
-    }
     kpu_net_obj_t *self = kpu_net_new(path_obj);
     mp_obj_t file = open_model_file(path_obj, path);
     const kpu_allocator_t *alloc = kpu_hal_allocator();
@@ -122,6 +118,12 @@ static mp_obj_t load_from_file(mp_obj_t path_obj)
     kpu_net_attach(self, net);
     return MP_OBJ_FROM_PTR(self);
 }
+#else
+static mp_obj_t load_from_file(mp_obj_t path_obj)
+{
+    raise_read_error(mp_obj_str_get_str(path_obj), "this firmware has no file system");
+}
+#endif
 
 static mp_obj_t kpu_load(mp_obj_t arg)
 {
@@ -129,6 +131,12 @@ static mp_obj_t kpu_load(mp_obj_t arg)
         return load_from_flash(arg);
     }
     if (mp_obj_is_str(arg)) {
+        const char *path = mp_obj_str_get_str(arg);
+        if (strstr(path, ".kmodel") == NULL && strstr(path, ".smodel") == NULL
+            && strstr(path, ".emodel") == NULL) {
+            mp_raise_ValueError(
+                MP_ERROR_TEXT("[MAIXPY]kpu: model format don't match, only supply .kmodel "));
+        }
         return load_from_file(arg);
     }
     mp_raise_TypeError(MP_ERROR_TEXT("[MAIXPY]kpu: only accept int or string"));
