@@ -76,7 +76,7 @@ kpu_status_t v4_run_pad(v4_ctx_t *c, const v4_node_t *n)
                     }
                     const uint8_t *from = inside ? in + offset4(&n->in_shape, src) * es
                                                  : n->pad_value;
-                    memcpy(o, from, es);
+                    memmove(o, from, es); /* operands may overlap */
                     o += es;
                 }
     return KPU_OK;
@@ -123,7 +123,7 @@ kpu_status_t v4_run_transpose(v4_ctx_t *c, const v4_node_t *n)
                 for (idx[3] = 0; idx[3] < s->d[3]; idx[3]++) {
                     for (int i = 0; i < 4; i++)
                         to[i] = idx[n->perm[i]];
-                    memcpy(o + offset4(&n->out_shape, to) * es, in + offset4(s, idx) * es, es);
+                    memmove(o + offset4(&n->out_shape, to) * es, in + offset4(s, idx) * es, es);
                 }
     return KPU_OK;
 }
@@ -184,7 +184,7 @@ kpu_status_t v4_run_strided_slice(v4_ctx_t *c, const v4_node_t *n)
                 for (k[3] = 0; k[3] < s->d[3]; k[3]++) {
                     for (int i = 0; i < 4; i++)
                         idx[i] = n->begin[i] + k[i] * n->strides[i];
-                    memcpy(o, in + offset4(&n->in_shape, idx) * es, es);
+                    memmove(o, in + offset4(&n->in_shape, idx) * es, es);
                     o += es;
                 }
     return KPU_OK;
