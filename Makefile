@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 CORE_BUILT := build/.core-built
 PYTEST_ARGS ?=
 
-.PHONY: all setup core demo test lint bench fuzz sanitize firmware-check qemu-test clean
+.PHONY: all setup core demo test lint hil bench fuzz sanitize firmware-check qemu-test clean
 
 all: test
 
@@ -27,6 +27,10 @@ test: $(CORE_BUILT) lint
 
 lint: $(STAMP)
 	$(PY) -m ruff check tools host_tests
+
+# The hardware-in-the-loop suite: the virtual board by default, a real one with PORT=...
+hil: $(CORE_BUILT)
+	$(PY) -m pytest -m hil host_tests/hil $(if $(PORT),--port $(PORT)) $(if $(BOARD),--board $(BOARD))
 
 bench: $(CORE_BUILT)
 	$(PY) -m maixkpu.bench

@@ -27,13 +27,10 @@ def test_netinfo_table_equals_host(flashed_board: Board, golden: Any, hil_kfpkg:
 
 
 def _memtest_on_board(kpu: RemoteKpu, capsys: pytest.CaptureFixture[str]) -> str:
-    """memtest's text; xfail when a virtual board's KPU module printed it on the host's stdout
-    instead (known bug: maixpy/kpu.py prints with the host's print, not the board's)."""
+    """memtest's text as the board printed it; nothing may leak to the host's stdout."""
     capsys.readouterr()
     text = kpu.memtest()
-    leaked = capsys.readouterr().out
-    if kpu.board.vboard is not None and "free sys heap memory" in leaked and not text:
-        pytest.xfail("the virtual board's KPU module printed memtest on the host's stdout")
+    assert "free sys heap memory" not in capsys.readouterr().out
     return text
 
 

@@ -311,6 +311,17 @@ def test_hashlib_and_user_module_from_flash(client: Client, board: VirtualBoard)
     assert b'File "helper.py", line 2, in twice' in err
 
 
+def test_sys_module_and_host_module_prints_reach_the_board(client: Client) -> None:
+    client.enter_raw()
+    out, err = client.raw_exec(b"import sys\nprint(sys.implementation.name, sys.platform)")
+    assert err == b""
+    assert out == b"micropython MaixPy\r\n"
+    # KPU.memtest prints through the host's sys.stdout: it must appear on the board
+    out, err = client.raw_exec(b"import KPU\nKPU.memtest()")
+    assert err == b""
+    assert b"###free sys heap memory" in out
+
+
 def test_machine_reset_reboots_the_board(client: Client, board: VirtualBoard) -> None:
     client.enter_raw()
     boots = sum(1 for e in board.events if e[:2] == ("boot", "app"))

@@ -55,8 +55,8 @@ class BoardContext:
 ModuleFactory = Callable[[BoardContext], ModuleType]
 
 
-def _module(name: str, doc: str, **attrs: Any) -> ModuleType:
-    mod = ModuleType(name, doc)
+def _module(module_name: str, doc: str, /, **attrs: Any) -> ModuleType:
+    mod = ModuleType(module_name, doc)
     for key, value in attrs.items():
         setattr(mod, key, value)
     return mod

@@ -26,6 +26,7 @@ from types import CodeType, ModuleType, TracebackType
 from typing import Any, Callable, Optional
 
 from maixkpu.vboard.board_modules import BoardContext, ModuleFactory
+from maixkpu.vboard.stdout_router import route_stdout
 
 _REPL_PRINT = "__repl_print__"
 _REMOVED_BUILTINS = ("exit", "quit", "copyright", "credits", "license", "input", "breakpoint")
@@ -246,7 +247,8 @@ class Interpreter:
                     error = KeyboardInterrupt()
             if job.in_user_code:
                 try:
-                    exec(code, self.globals)
+                    with route_stdout(self.context.write):
+                        exec(code, self.globals)
                 except BaseException as exc:  # everything is reported on the board
                     error = exc
         while True:  # a pending interrupt may land here; leave user code for good first
