@@ -10,6 +10,7 @@ and explains nncase's known failures.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import tempfile
 from collections.abc import Sequence
@@ -133,16 +134,24 @@ def _explain(log: str) -> str:
     return f"nncase 1.9 failed: {message}"
 
 
+# what the caller's process may carry that must not reach nncase's own Python 3.10
+_PRIVATE_ENV = ("LD_PRELOAD", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV")
+
+
 def _run_driver(request: dict, timeout: float) -> dict:
     python = ensure_env()
+    env = {k: v for k, v in os.environ.items() if k not in _PRIVATE_ENV}
     with tempfile.TemporaryDirectory(prefix="maixkpu-nncase-") as tmp:
         req = Path(tmp) / "request.json"
         req.write_text(json.dumps(request))
         try:
             done = subprocess.run([str(python), str(DRIVER), str(req)], capture_output=True,
-                                  text=True, timeout=timeout)
+                                  text=True, timeout=timeout, env=env)
         except subprocess.TimeoutExpired as exc:
             raise CompileError(f"nncase 1.9 did not finish in {timeout:.0f} s") from exc
+    if done.returncode < 0:
+        raise CompileError(f"nncase 1.9 crashed (signal {-done.returncode}); "
+                           + _explain(done.stderr + done.stdout))
     if done.returncode != 0:
         raise CompileError(_explain(done.stderr + done.stdout))
     lines = done.stdout.strip().splitlines()

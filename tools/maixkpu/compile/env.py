@@ -103,8 +103,10 @@ def ensure_env(log: Callable[[str], None] | None = None) -> Path:
 
 
 def _run(cmd: list[str], what: str) -> None:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("LD_PRELOAD", "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True)
+        done = subprocess.run(cmd, capture_output=True, text=True, env=env)
     except OSError as exc:
         raise NncaseEnvError(f"could not {what}: {exc}") from exc
     if done.returncode != 0:
