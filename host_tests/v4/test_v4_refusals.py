@@ -197,3 +197,35 @@ def test_conv_groups_and_weights() -> None:
     assert check(copy_model(conv(1, 2, 4), OP["conv2d"]))[0] == "KPU_OK"
     assert check(copy_model(conv(2, 3, 3), OP["conv2d"]))[0] == "KPU_ERR_FORMAT"
     assert check(copy_model(conv(1, 2, 3), OP["conv2d"]))[0] == "KPU_ERR_TRUNCATED"
+
+
+def test_empty_tensors_with_huge_dimensions_do_no_work() -> None:
+    """A zero dimension passes every size check whatever the others are: the kernels must not
+    loop over the others (that would take minutes, not crash)."""
+    import time
+
+    from host_tests.v4.v4_files import run_model
+    big = 1 << 30
+    bodies = [
+        ("transpose", IN.pack() + OUT.pack() + shape(big, big, big, 0) + i32(0, 1, 3, 2)),
+        ("pad", IN.pack() + OUT.pack() + shape(big, big, big, 0) + i32(0, 0) * 4 + u32(0, 0)),
+        ("softmax", IN.pack() + OUT.pack() + i32(0, big) + f32(1.0)),
+        ("matmul", IN.pack() + IN.pack() + OUT.pack() + i32(big, 0, 0) + act()),
+        ("reduce", IN.pack() + OUT.pack() + u32(3) + shape(big, big, big, 0) +
+         shape(1, 1, 1, 1) + f32(0.0)),
+        ("binary", IN.pack() + IN.pack() + OUT.pack() + u32(0) + shape(1, 1, 1, 1) +
+         shape(1, 1, 1, 2) + shape(big, big, big, 0) + act()),
+    ]
+    start = time.monotonic()
+    for op, body in bodies:
+        data = copy_model(body, OP[op])
+        assert check(data)[0] == "KPU_OK", op
+        run_model(data, bytes(16))
+    assert time.monotonic() - start < 5
+
+
+def test_window_without_weights_is_bounded() -> None:
+    window = IN.pack() + OUT.pack() + u32(2) + shape(1, 1, 1, 1) + i32(1 << 20, 1 << 20, 0, 0) + \
+        i32(1 << 20, 1, 1 << 30, 1, 1, 1) + f32(0) + act()
+    st, text = check(copy_model(window, OP["reduce_window2d"]))
+    assert st == "KPU_ERR_NOT_IMPLEMENTED" and "taps" in text

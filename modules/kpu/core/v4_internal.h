@@ -15,6 +15,7 @@
 #define V4_RANGE_BYTES 16u
 #define V4_MAX_MAIN (64u * 1024u * 1024u) /* refuse absurd main memory sizes (K210: 6 MiB) */
 #define V4_CONV_TIMEOUT_MS 5000u
+#define V4_MAX_WINDOW_TAPS 65536u /* reduce_window2d: filter_h x filter_w */
 
 enum { V4_MEM_CONST = 0, V4_MEM_MAIN = 1, V4_MEM_KPU = 2 };
 enum { V4_DT_F32 = 0, V4_DT_U8 = 1 };

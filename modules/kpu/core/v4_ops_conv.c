@@ -227,6 +227,10 @@ kpu_status_t v4_dec_reduce_window2d(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
     int32_t oh, ow;
     if ((st = window_out(c, n, s->d[h_axis], s->d[h_axis + 1], &oh, &ow)) != KPU_OK)
         return st;
+    /* no weights bound this window: keep its work per output sane */
+    if ((uint64_t)(uint32_t)n->filter_h * (uint32_t)n->filter_w > V4_MAX_WINDOW_TAPS)
+        return v4_fail(c, KPU_ERR_NOT_IMPLEMENTED, "window %ldx%ld has more than %lu taps",
+                       (long)n->filter_h, (long)n->filter_w, (unsigned long)V4_MAX_WINDOW_TAPS);
     n->out_shape = *s;
     n->out_shape.d[h_axis] = oh;
     n->out_shape.d[h_axis + 1] = ow;

@@ -64,6 +64,8 @@ kpu_status_t v4_run_pad(v4_ctx_t *c, const v4_node_t *n)
     uint32_t es = v4_elem_size(n->in.dtype);
     const v4_shape_t *s = &n->out_shape;
     int64_t idx[4], src[4];
+    if (v4_shape_count(s) == 0) /* an empty dimension: no work (the others may be huge) */
+        return KPU_OK;
     for (idx[0] = 0; idx[0] < s->d[0]; idx[0]++)
         for (idx[1] = 0; idx[1] < s->d[1]; idx[1]++)
             for (idx[2] = 0; idx[2] < s->d[2]; idx[2]++)
@@ -117,6 +119,8 @@ kpu_status_t v4_run_transpose(v4_ctx_t *c, const v4_node_t *n)
     uint32_t es = v4_elem_size(n->in.dtype);
     const v4_shape_t *s = &n->in_shape;
     int64_t idx[4], to[4];
+    if (v4_shape_count(s) == 0)
+        return KPU_OK;
     for (idx[0] = 0; idx[0] < s->d[0]; idx[0]++)
         for (idx[1] = 0; idx[1] < s->d[1]; idx[1]++)
             for (idx[2] = 0; idx[2] < s->d[2]; idx[2]++)
@@ -178,6 +182,8 @@ kpu_status_t v4_run_strided_slice(v4_ctx_t *c, const v4_node_t *n)
     uint32_t es = v4_elem_size(n->in.dtype);
     const v4_shape_t *s = &n->out_shape;
     int64_t k[4], idx[4];
+    if (v4_shape_count(s) == 0)
+        return KPU_OK;
     for (k[0] = 0; k[0] < s->d[0]; k[0]++)
         for (k[1] = 0; k[1] < s->d[1]; k[1]++)
             for (k[2] = 0; k[2] < s->d[2]; k[2]++)
@@ -247,6 +253,8 @@ kpu_status_t v4_run_resize_image(v4_ctx_t *c, const v4_node_t *n)
 {
     const uint8_t *in = v4_src(c, &n->in);
     uint8_t *o = v4_dst(c, &n->out);
+    if (v4_shape_count(&n->out_shape) == 0)
+        return KPU_OK;
     int f32 = n->in.dtype == V4_DT_F32, nearest = n->op == 1;
     int32_t ih = n->in_shape.d[2], iw = n->in_shape.d[3];
     float sh = axis_scale(ih, n->out_h, !nearest && n->align_corners);

@@ -97,6 +97,8 @@ kpu_status_t v4_run_binary(v4_ctx_t *c, const v4_node_t *n)
     const v4_shape_t *s = &n->out_shape;
     uint64_t i = 0;
     int32_t idx[4];
+    if (v4_shape_count(s) == 0) /* an empty dimension: no work (the others may be huge) */
+        return KPU_OK;
     for (idx[0] = 0; idx[0] < s->d[0]; idx[0]++)
         for (idx[1] = 0; idx[1] < s->d[1]; idx[1]++)
             for (idx[2] = 0; idx[2] < s->d[2]; idx[2]++)
@@ -150,6 +152,8 @@ kpu_status_t v4_run_concat(v4_ctx_t *c, const v4_node_t *n)
 {
     uint8_t *o = v4_dst(c, &n->out);
     const uint8_t *dims = n->list + 16u * (uint32_t)n->count;
+    if (n->inner == 0 || n->count == 0)
+        return KPU_OK;
     for (int32_t k = 0; k < n->outer; k++)
         for (int32_t i = 0; i < n->count; i++) {
             v4_range_t in;
@@ -249,6 +253,8 @@ kpu_status_t v4_run_matmul(v4_ctx_t *c, const v4_node_t *n)
     const uint8_t *a = v4_src(c, &n->in), *b = v4_src(c, &n->in_b);
     uint8_t *o = v4_dst(c, &n->out);
     uint32_t m = (uint32_t)n->rows, k = (uint32_t)n->cols, nc = (uint32_t)n->bcols;
+    if (nc == 0)
+        return KPU_OK;
     for (uint32_t y = 0; y < m; y++)
         for (uint32_t x = 0; x < nc; x++) {
             float v = v4_ldf(n->bias, x);
@@ -373,10 +379,10 @@ kpu_status_t v4_run_softmax(v4_ctx_t *c, const v4_node_t *n)
     const uint8_t *in = v4_src(c, &n->in);
     uint8_t *o = v4_dst(c, &n->out);
     uint64_t inner = (uint32_t)n->inner;
+    if (inner == 0)
+        return KPU_OK;
     for (uint64_t row = 0; row < (uint32_t)n->outer; row++) {
         uint64_t base = row * inner;
-        if (inner == 0)
-            continue;
         float max = v4_ldf(in, base);
         for (uint64_t i = 1; i < inner; i++) {
             float v = v4_ldf(in, base + i);
@@ -430,7 +436,8 @@ kpu_status_t v4_run_reduce(v4_ctx_t *c, const v4_node_t *n)
     const v4_shape_t *s = &n->in_shape;
     uint64_t i = 0;
     int32_t idx[4];
-    for (idx[0] = 0; idx[0] < s->d[0]; idx[0]++)
+    /* an empty dimension means no input element (the other dimensions may be huge) */
+    for (idx[0] = 0; v4_shape_count(s) != 0 && idx[0] < s->d[0]; idx[0]++)
         for (idx[1] = 0; idx[1] < s->d[1]; idx[1]++)
             for (idx[2] = 0; idx[2] < s->d[2]; idx[2]++)
                 for (idx[3] = 0; idx[3] < s->d[3]; idx[3]++) {

@@ -240,6 +240,8 @@ kpu_status_t v4_run_quantized_matmul(v4_ctx_t *c, const v4_node_t *n)
     const uint8_t *a = v4_src(c, &n->in), *b = v4_src(c, &n->in_b);
     uint8_t *o = v4_dst(c, &n->out);
     uint32_t m = (uint32_t)n->rows, k = (uint32_t)n->cols, nc = (uint32_t)n->bcols;
+    if (nc == 0)
+        return KPU_OK;
     for (uint32_t y = 0; y < m; y++)
         for (uint32_t x = 0; x < nc; x++) {
             uint32_t acc = (uint32_t)v4_ldi(n->bias, x);
@@ -326,6 +328,8 @@ kpu_status_t v4_run_quantized_binary(v4_ctx_t *c, const v4_node_t *n)
     const v4_shape_t *s = &n->out_shape;
     uint64_t i = 0;
     int32_t idx[4];
+    if (v4_shape_count(s) == 0) /* an empty dimension: no work (the others may be huge) */
+        return KPU_OK;
     for (idx[0] = 0; idx[0] < s->d[0]; idx[0]++)
         for (idx[1] = 0; idx[1] < s->d[1]; idx[1]++)
             for (idx[2] = 0; idx[2] < s->d[2]; idx[2]++)
