@@ -288,9 +288,10 @@ def float_score(model: Detector, images: np.ndarray, boxes: list[list[Box]],
 
 def pick_threshold(outputs: list[np.ndarray], boxes: list[list[Box]],
                    config: dict[str, object]) -> float:
-    """The detection threshold with the best F1 score on the validation outputs."""
+    """The detection threshold with the best F1 score on the validation outputs (ties: the one
+    nearest THRESHOLD, MaixPy's usual value)."""
     best, best_f1 = THRESHOLD, -1.0
-    for threshold in THRESHOLDS:
+    for threshold in sorted(THRESHOLDS, key=lambda t: abs(t - THRESHOLD)):
         s = sum((match(decode(o, config, threshold), b) for o, b in zip(outputs, boxes)),
                 Score())
         f1 = 2 * s.true_pos / max(1, 2 * s.true_pos + s.false_pos + s.missed)
