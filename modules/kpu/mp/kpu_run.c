@@ -330,9 +330,13 @@ static mp_obj_t kpu_fmap_fn(mp_obj_t fmap_in, mp_obj_t channel)
     size_t n = start < map->size ? map->size - start : 0;
     n = n < plane ? n : plane;
     mp_obj_t copy = mp_obj_new_bytearray(n, map->data + start);
+    #if MICROPY_PY_BUILTINS_MEMORYVIEW
     mp_buffer_info_t bi;
     mp_get_buffer_raise(copy, &bi, MP_BUFFER_READ);
     return mp_obj_new_memoryview('B', bi.len, bi.buf);
+    #else
+    return copy;
+    #endif
 }
 MP_DEFINE_CONST_FUN_OBJ_2(kpu_fmap_fn_obj, kpu_fmap_fn);
 
