@@ -31,8 +31,8 @@ def test_sdk_generation_file_refused_with_function_and_version() -> None:
     """The CPU-only benchmark file is nncase v1.0.0-beta byte code (spec E2): its first tensor
     instruction is function 0x05, conv2d there and clamp (no operand reader) in 1.6-1.9."""
     err = _refusal(shared_model("nncase_master_benchmark_cpu_mnist.kmodel").read_bytes())
-    assert err.status_name == "KPU_ERR_NOT_IMPLEMENTED"
-    assert err.maixpy_code == 2014
+    assert err.status_name == "KPU_ERR_VERSION_V4V5"  # a V5 this build cannot run
+    assert err.maixpy_code == 2002
     assert "v1.0.0-beta1" in str(err)
     assert "0x05 (clamp)" in str(err) and "offset 171" in str(err)
     assert "1.6-1.9" in str(err)

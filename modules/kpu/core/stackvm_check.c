@@ -238,8 +238,8 @@ kpu_status_t sv_check_program(const v5_state_t *s, sv_gen_t *gen, sv_plan_t *pla
                                       SV_GEN_V11, SV_GEN_V10};
     for (size_t i = 0; i < sizeof others / sizeof *others; i++) {
         sv_plan_t p;
-        if (sv_dry_run(s, others[i], 0, &p, NULL, NULL) == KPU_OK)
-            return kpu_diag_set(diag, KPU_ERR_NOT_IMPLEMENTED, -1,
+        if (sv_dry_run(s, others[i], 0, &p, NULL, NULL) == KPU_OK) /* MaixPy's 2002 */
+            return kpu_diag_set(diag, KPU_ERR_VERSION_V4V5, -1,
                                 "kmodel V5 from %s; this runtime runs nncase 1.6-1.9 files (%s)",
                                 sv_gen_name(others[i]), first);
     }
