@@ -3,6 +3,7 @@ when run through the C runtime and the region-layer decoder."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ from PIL import Image
 
 from maixkpu.core import Model, validate
 from maixkpu.demo_assets import (
+    DEMO_IMAGE_SEED,
     demo_anchors,
     demo_classes,
     demo_config,
@@ -26,7 +28,7 @@ HELD_OUT_IMAGES = 20
 
 
 @pytest.fixture(scope="module")
-def model() -> Model:
+def model() -> Iterator[Model]:
     with Model.load(demo_model_path()) as m:
         yield m
 
@@ -101,11 +103,17 @@ def test_demo_images_are_written_and_detected(model: Model, tmp_path: Path) -> N
     written = make_demo_images(tmp_path / "camera", 3)
     assert [p.name for p, _ in written] == ["demo_000.png", "demo_001.png", "demo_002.png"]
     total = Score()
-    for path, boxes in written:
+    for i, (path, boxes) in enumerate(written):
         image = np.asarray(Image.open(path).convert("RGB"))
-        assert image.shape == (240, 320, 3)
+        expected, expected_boxes = make_sample(DEMO_IMAGE_SEED, i)
+        assert np.array_equal(image, expected) and boxes == expected_boxes
         total = total + match(detect(model, image, demo_config()), boxes)
     assert total.recall >= 0.75 and total.precision >= 0.75, total
+    ((bmp, _),) = make_demo_images(tmp_path / "bmp", 1, seed=5, fmt="bmp")
+    assert bmp.suffix == ".bmp"
+    assert np.array_equal(np.asarray(Image.open(bmp)), make_sample(5, 0)[0])
+    with pytest.raises(ValueError):
+        make_demo_images(tmp_path, 1, fmt="jpg")
 
 
 def test_inference_is_fast(model: Model) -> None:

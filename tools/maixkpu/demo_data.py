@@ -85,7 +85,7 @@ def _photo_background(rng: np.random.Generator, width: int, height: int) -> np.n
     cw, ch = max(8, int(width * scale)), max(8, int(height * scale))
     x0, y0 = int(rng.integers(0, sw - cw + 1)), int(rng.integers(0, sh - ch + 1))
     crop = Image.fromarray(src[y0:y0 + ch, x0:x0 + cw]).resize((width, height),
-                                                               Image.Resampling.BILINEAR)
+                                                               Image.BILINEAR)
     img = np.asarray(crop, dtype=np.float32)
     if rng.random() < 0.5:
         img = img[:, ::-1]
@@ -99,7 +99,7 @@ def _noise_background(rng: np.random.Generator, width: int, height: int) -> np.n
     # smooth colour noise: a coarse random grid upscaled, plus fine grain
     gw, gh = int(rng.integers(3, 12)), int(rng.integers(3, 10))
     coarse = rng.uniform(0, 140, (gh, gw, 3)).astype(np.uint8)
-    img = np.asarray(Image.fromarray(coarse).resize((width, height), Image.Resampling.BICUBIC),
+    img = np.asarray(Image.fromarray(coarse).resize((width, height), Image.BICUBIC),
                      dtype=np.float32)
     return img + rng.normal(0, rng.uniform(2, 14), (height, width, 3))
 
