@@ -16,7 +16,7 @@ from maixkpu.compile import CompileOptions, compile_onnx, simulate
 from maixkpu.compile import env as nncase_env
 
 REPO = Path(__file__).resolve().parents[2]
-CACHE = REPO / "build" / "v5-models"
+CACHE = Path(os.environ.get("MAIXKPU_V5_CACHE", REPO / "build" / "v5-models"))
 CALIB_SAMPLES = 4
 RUNS = 3
 

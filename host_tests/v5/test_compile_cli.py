@@ -72,3 +72,24 @@ def test_compile_command_user_errors(tmp_path: Path, capsys: pytest.CaptureFixtu
                      "--out", str(tmp_path / "x.kmodel")])
     assert code == 2
     assert "no such ONNX file" in capsys.readouterr().err
+
+
+def test_missing_python310_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    from maixkpu.compile import env
+
+    monkeypatch.setenv(env.ENV_VARIABLE, str(tmp_path / "venv"))
+    monkeypatch.delenv(env.PYTHON_VARIABLE, raising=False)
+    monkeypatch.setenv("PYENV_ROOT", str(tmp_path / "no-pyenv"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert env.find_python310() is None
+    with pytest.raises(env.NncaseEnvError, match="needs CPython 3.10"):
+        env.ensure_env()
+    onnx_path = tmp_path / "m.onnx"
+    onnx_path.write_bytes(CASE_BY_NAME["residual"].onnx_bytes())
+    code = cli.main(["compile", str(onnx_path), "--calib", str(_calib_dir(tmp_path)),
+                     "--out", str(tmp_path / "m.kmodel"), "--input-shape", "1,3,16,24"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "needs CPython 3.10" in err and "pyenv install 3.10" in err
+    assert not (tmp_path / "m.kmodel").exists()
