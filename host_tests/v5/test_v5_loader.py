@@ -147,3 +147,28 @@ def test_byte_flips_never_crash(name: str) -> None:
             at = min(at, len(data) - 1)
             mutated[at] ^= int(rng.integers(1, 256))
         _load_and_run(bytes(mutated), x, soft)
+
+
+@pytest.mark.parametrize("group", ["layout", "linear", "resize"])
+def test_byte_flips_of_assembled_programs_never_crash(group: str) -> None:
+    """Without nncase: stackvm-only files from svasm, mutated in their code and tables."""
+    from host_tests.v5.svasm import kmodel as assemble
+    from host_tests.v5.test_v5_kernels_vs_nncase import GROUPS, RDATA_BYTES, SHAPE, Builder
+
+    b = Builder()
+    GROUPS[group](b)
+    data = assemble(bytes(b.p.code), SHAPE, (b.cursor + 3) // 4, rdata=RDATA_BYTES)
+    x = np.random.default_rng(1).uniform(-2, 2, SHAPE).astype(np.float32)
+    soft = core.SoftKpu()
+    _load_and_run(data, x, soft)
+    rng = np.random.default_rng(len(group))
+    code_start = len(data) - len(RDATA_BYTES) - len(b.p.code) - 16
+    for _ in range(400):
+        mutated = bytearray(data)
+        for _ in range(int(rng.integers(1, 3))):
+            at = int(rng.integers(0, len(data)) if rng.random() < 0.3
+                     else rng.integers(max(code_start, 0), len(data)))
+            mutated[at] ^= int(rng.integers(1, 256))
+        _load_and_run(bytes(mutated), x, soft)
+    for n in range(0, len(data), 97):
+        _load_and_run(data[:n], x, soft)
