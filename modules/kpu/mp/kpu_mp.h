@@ -16,6 +16,10 @@
 
 #define KPU_PREFIX "[MAIXPY]kpu: "
 
+/* The largest uint32 an argument is clamped to: 0xFFFFFFFF where mp_int_t holds it (32-bit
+ * ports clamp at INT32_MAX). */
+#define KPU_U32_CLAMP ((mp_int_t)(sizeof(mp_int_t) > 4 ? (mp_int_t)0xFFFFFFFF : (mp_int_t)0x7FFFFFFF))
+
 /* Sign and low bits of an int or a bool (Python's isinstance(o, int)); mp_obj_int_* take
  * only ints. */
 static inline int kpu_int_sign(mp_obj_t o)

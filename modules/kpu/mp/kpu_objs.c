@@ -145,20 +145,20 @@ static mp_obj_t kpu_yolo2_find_rect(mp_obj_t self_in)
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(kpu_yolo2_find_rect_obj, kpu_yolo2_find_rect);
 
-#define FIND_INT_GETTER(field, make) \
+#define FIND_GETTER(field, make) \
     static mp_obj_t kpu_yolo2_find_##field(mp_obj_t self_in) { \
         return make(FIND_SELF(self_in)->field); \
     } \
     static MP_DEFINE_CONST_FUN_OBJ_1(kpu_yolo2_find_##field##_obj, kpu_yolo2_find_##field);
 
-FIND_INT_GETTER(x, mp_obj_new_int)
-FIND_INT_GETTER(y, mp_obj_new_int)
-FIND_INT_GETTER(w, mp_obj_new_int)
-FIND_INT_GETTER(h, mp_obj_new_int)
-FIND_INT_GETTER(value, new_f32)
-FIND_INT_GETTER(classid, mp_obj_new_int_from_uint)
-FIND_INT_GETTER(index, mp_obj_new_int_from_uint)
-FIND_INT_GETTER(objnum, mp_obj_new_int_from_uint)
+FIND_GETTER(x, mp_obj_new_int)
+FIND_GETTER(y, mp_obj_new_int)
+FIND_GETTER(w, mp_obj_new_int)
+FIND_GETTER(h, mp_obj_new_int)
+FIND_GETTER(value, new_f32)
+FIND_GETTER(classid, mp_obj_new_int_from_uint)
+FIND_GETTER(index, mp_obj_new_int_from_uint)
+FIND_GETTER(objnum, mp_obj_new_int_from_uint)
 
 /* {"x":%d, "y":%d, "w":%d, "h":%d, "value":%f, "classid":%d, "index":%d, "objnum":%d} */
 static void kpu_yolo2_find_print(const mp_print_t *print, mp_obj_t self_in, mp_print_kind_t kind)

@@ -43,7 +43,7 @@ static mp_obj_t kpu_set_outputs(size_t n_args, const mp_obj_t *args)
     kpu_net_t *net = kpu_net_require(MP_OBJ_TO_PTR(args[0]));
     uint32_t dims[4];
     for (int i = 0; i < 4; i++) {
-        dims[i] = (uint32_t)clamp_arg(args[i + 1], 0, 0xFFFFFFFF);
+        dims[i] = (uint32_t)clamp_arg(args[i + 1], 0, KPU_U32_CLAMP);
     }
     if (kpu_int_sign(args[1]) < 0) {
         dims[0] = 0xFFFFFFFFu; /* a negative index is out of range, not 0 */
@@ -252,8 +252,8 @@ static mp_obj_t kpu_get_output(size_t n_args, const mp_obj_t *pos, mp_map_t *kw)
     }
     mp_obj_t fmap;
     kpu_diag_t diag;
-    kpu_status_t st = read_output(MP_OBJ_TO_PTR(net), (uint32_t)clamp_arg(index, 0, 0xFFFFFFFF),
-                                  &fmap, &diag);
+    uint32_t at = (uint32_t)clamp_arg(index, 0, KPU_U32_CLAMP);
+    kpu_status_t st = read_output(MP_OBJ_TO_PTR(net), at, &fmap, &diag);
     if (st != KPU_OK) {
         kpu_raise_status(KPU_ERR_CTX_CODE, st, &diag);
     }

@@ -171,7 +171,7 @@ static mp_obj_t kpu_load_flash(size_t n_args, const mp_obj_t *args)
     mp_printf(&mp_plat_print, "SPI freq %d Hz\n", (int)clamp_int(args[3], 0, KPU_MAX_SPI_HZ));
     uint32_t addr = (uint32_t)kpu_int_truncated(args[0]);
     int dual = mp_obj_is_true(args[1]);
-    uint32_t batch = dual ? (uint32_t)clamp_int(args[2], 0, 0xFFFFFFFF) : 0;
+    uint32_t batch = dual ? (uint32_t)clamp_int(args[2], 0, KPU_U32_CLAMP) : 0;
     kpu_net_obj_t *self = kpu_net_new(MP_OBJ_NULL);
     kpu_net_t *net = NULL;
     kpu_diag_t diag;
