@@ -198,6 +198,19 @@ def tail_sigmoid_softmax(g: Graph) -> list[str]:
     return [soft, g.node("Sqrt", [g.node("Abs", [a])])]
 
 
+def gather_channels(g: Graph) -> str:
+    y = g.conv("x", 3, 8, 3)
+    y = g.node("Gather", [y, g.const(np.array([3, 1, 2, 0, 7, 6, 5, 4], np.int64))], axis=1)
+    return g.conv(y, 8, 8, 1, act=None)
+
+
+def where_greater(g: Graph) -> list[str]:
+    y = g.conv("x", 3, 8, 3, act=None)
+    mask = g.node("Greater", [y, g.const(np.float32(0.25))])
+    return [g.node("Where", [mask, y, g.const(np.float32(0.5))]),
+            g.node("Cast", [mask], to=TensorProto.FLOAT)]
+
+
 @dataclass(frozen=True)
 class Case:
     name: str
@@ -234,6 +247,8 @@ CASES = [
     Case("matmul_act", matmul_act, [1, 3, 16, 16]),
     Case("float_tail", float_tail, [1, 3, 16, 16]),
     Case("tail_softmax", tail_sigmoid_softmax, [1, 3, 16, 16]),
+    Case("gather_channels", gather_channels, [1, 3, 16, 16]),
+    Case("where_greater", where_greater, [1, 3, 16, 16]),
     Case("stripped_sigmoid", final_sigmoid, [1, 3, 16, 16],
          options={"strip_final_sigmoid": True}),
 ]

@@ -243,6 +243,7 @@ kpu_status_t sv_tf_reduce(sv_ctx_t *c, const sv_insn_t *in, const sv_args_t *a);
 kpu_status_t sv_tf_elementwise(sv_ctx_t *c, const sv_insn_t *in, const sv_args_t *a);
 kpu_status_t sv_tf_layout(sv_ctx_t *c, const sv_insn_t *in, const sv_args_t *a);
 kpu_status_t sv_tf_linear(sv_ctx_t *c, const sv_insn_t *in, const sv_args_t *a);
+kpu_status_t sv_tf_select(sv_ctx_t *c, const sv_insn_t *in, const sv_args_t *a);
 
 /* ---- k210 module (Part D) ---- */
 

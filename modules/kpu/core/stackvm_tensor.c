@@ -149,6 +149,9 @@ kpu_status_t sv_tensor_check(const sv_insn_t *in, sv_gen_t gen, kpu_diag_t *diag
     case TF_UNARY: ok = v[0] == V5_DT_F32 && v[4] <= 18 && v[4] != 16; break;
     case TF_SIGMOID: case TF_SOFTMAX: case TF_CONV2D: ok = v[0] == V5_DT_F32; break;
     case TF_MATMUL: ok = 1; break;
+    case TF_GATHER: ok = v5_dtype_size((uint32_t)v[0]) != 0 && v[6] < V5_MAX_RANK; break;
+    case TF_COMPARE: ok = (v[0] == V5_DT_F32 || is_int((uint32_t)v[0])) && v[7] <= 5; break;
+    case TF_TERNARY: ok = 1; break;
     default: break;
     }
     if (ok)
@@ -173,6 +176,8 @@ kpu_status_t sv_tensor_exec(sv_ctx_t *c, const sv_insn_t *in, const sv_args_t *a
         return sv_tf_layout(c, in, a);
     case TF_CONV2D: case TF_MATMUL:
         return sv_tf_linear(c, in, a);
+    case TF_GATHER: case TF_COMPARE: case TF_TERNARY:
+        return sv_tf_select(c, in, a);
     default:
         return kpu_diag_set(c->diag, KPU_ERR_RUN, -1, "stackvm: tensor function %s not "
                             "implemented", sv_tensor_name(in->tf));
