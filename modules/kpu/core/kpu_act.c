@@ -125,8 +125,8 @@ uint8_t kpu_act_eval(const kpu_act_t *a, int64_t b)
 
 size_t kpu_act_lut_bytes(void)
 {
-    return KPU_ACT_LUT_MAX * sizeof(int64_t) + KPU_ACT_LUT_BUCKETS * sizeof(uint16_t) +
-           KPU_ACT_LUT_MAX;
+    return (KPU_ACT_LUT_MAX + 1) * sizeof(int64_t) +
+           (KPU_ACT_LUT_BUCKETS + 2) * sizeof(uint16_t) + KPU_ACT_LUT_MAX;
 }
 
 /* Smallest t in (lo, hi] with eval(t) > g, where eval is non-decreasing on [lo, hi], eval(lo)
@@ -159,8 +159,8 @@ static int64_t next_change(const kpu_act_t *a, const kpu_act_segment_t *seg, int
 int kpu_act_lut_build(kpu_act_lut_t *lut, const kpu_act_t *a, void *mem)
 {
     int64_t *at = mem;
-    uint16_t *bucket = (uint16_t *)(void *)(at + KPU_ACT_LUT_MAX);
-    uint8_t *val = (uint8_t *)(bucket + KPU_ACT_LUT_BUCKETS);
+    uint16_t *bucket = (uint16_t *)(void *)(at + KPU_ACT_LUT_MAX + 1) + 1; /* [-1, BUCKETS] */
+    uint8_t *val = (uint8_t *)(bucket + KPU_ACT_LUT_BUCKETS + 1);
     memset(lut, 0, sizeof(*lut));
     if (!a->sorted)
         return 0;
@@ -200,6 +200,7 @@ int kpu_act_lut_build(kpu_act_lut_t *lut, const kpu_act_t *a, void *mem)
             val[n++] = g;
         }
     }
+    at[n] = INT64_MAX; /* n <= KPU_ACT_LUT_MAX */
     lut->at = at;
     lut->val = val;
     lut->bucket = bucket;
@@ -214,6 +215,8 @@ int kpu_act_lut_build(kpu_act_lut_t *lut, const kpu_act_t *a, void *mem)
         lut->lo = lut->hi = lut->blo = lut->bhi = lut->top_end = INT64_MAX;
         lut->span = 0;
         lut->top_val = val[0];
+        bucket[-1] = (uint16_t)(KPU_ACT_LUT_UNIFORM | val[0]);
+        bucket[KPU_ACT_LUT_BUCKETS] = (uint16_t)(KPU_ACT_LUT_UNIFORM | val[0]);
         return 1;
     }
     lut->lo = at[1];
@@ -247,6 +250,10 @@ int kpu_act_lut_build(kpu_act_lut_t *lut, const kpu_act_t *a, void *mem)
         int uniform = i + 1 >= n || at[i + 1] >= end;
         bucket[j] = (uint16_t)(uniform ? KPU_ACT_LUT_UNIFORM | val[i] : i);
     }
+    /* below blo = at[a_i]: val[0] when a_i = 1; from bhi = at[b_i] on: val[b_i] to the end */
+    bucket[-1] = (uint16_t)(a_i == 1 ? KPU_ACT_LUT_UNIFORM | val[0] : KPU_ACT_LUT_OUTSIDE);
+    bucket[KPU_ACT_LUT_BUCKETS] =
+        (uint16_t)(b_i == n - 1 ? KPU_ACT_LUT_UNIFORM | val[b_i] : KPU_ACT_LUT_OUTSIDE);
     return 1;
 }
 
@@ -261,4 +268,20 @@ uint32_t kpu_act_lut_search(const kpu_act_lut_t *lut, int64_t b)
             hi = mid;
     }
     return lo;
+}
+
+uint8_t kpu_act_lut_slow(const kpu_act_lut_t *lut, int64_t b, uint32_t e)
+{
+    if (e != KPU_ACT_LUT_OUTSIDE) { /* b in a bucket: at[e] <= b */
+        while (lut->at[e + 1] <= b) /* at[n] = INT64_MAX stops it */
+            e++;
+        return lut->val[e];
+    }
+    if (b < lut->lo)
+        return lut->val[0];
+    if (b >= lut->hi)
+        return lut->val[lut->n - 1];
+    if (b >= lut->bhi) /* typically saturated outputs: a flat run, then far outliers */
+        return b < lut->top_end ? lut->top_val : lut->val[kpu_act_lut_search(lut, b)];
+    return lut->val[kpu_act_lut_search(lut, b)]; /* lo <= b < blo */
 }

@@ -46,20 +46,25 @@ int64_t kpu_round_carry_shift(int64_t v, uint32_t s);
 /* Lookup table: sorted B values at[0..n) where the byte changes, the byte from each on. The
  * buckets cover [blo, bhi), the dense part of at[] (far outliers, such as nncase's segments at
  * 2^35 - 16, would otherwise make every bucket huge); B outside it is found by bisection.
- * A bucket whose B all give one byte holds that byte (KPU_ACT_LUT_UNIFORM set), so most
- * lookups are one load; the others hold the index to step on from. */
+ * Bucket j < KPU_ACT_LUT_BUCKETS stands for B in [blo + (j << shift), blo + ((j + 1) << shift))
+ * (the last ones reach past bhi). A bucket whose B all give one byte holds that byte
+ * (KPU_ACT_LUT_UNIFORM set), so most lookups are one load; the others hold the index to step on
+ * from (at[n] is an INT64_MAX sentinel). Two more buckets, bucket[-1] and bucket[BUCKETS],
+ * stand for B below blo and B past the buckets: uniform when that is a single flat run, else
+ * KPU_ACT_LUT_OUTSIDE. So a bucket index clamped to [-1, BUCKETS] is always right. */
 #define KPU_ACT_LUT_MAX ((KPU_ACT_SEGMENTS + 1) * 257)
 #define KPU_ACT_LUT_BUCKETS 4096
 #define KPU_ACT_LUT_UNIFORM 0x8000u /* > KPU_ACT_LUT_MAX */
+#define KPU_ACT_LUT_OUTSIDE 0x7fffu /* > KPU_ACT_LUT_MAX */
 typedef struct kpu_act_lut {
     const int64_t *at;
     const uint8_t *val;
-    const uint16_t *bucket; /* bucket j: UNIFORM | byte, or the last i with at[i] <= blo + (j <<
-                             * shift) */
+    const uint16_t *bucket; /* bucket j in [0, BUCKETS): UNIFORM | byte, or the last i with
+                             * at[i] <= blo + (j << shift); [-1] and [BUCKETS]: below, past */
     uint32_t n, shift;
     int64_t lo, hi;         /* at[1] and at[n - 1] (INT64_MAX when n == 1) */
     int64_t blo, bhi;
-    uint64_t span;          /* bhi - blo */
+    uint64_t span;          /* bhi - blo (< KPU_ACT_LUT_BUCKETS << shift) */
     int64_t top_end;        /* B in [bhi, top_end) gives top_val (the flat run after bhi) */
     uint8_t top_val;
     int64_t first_drop;     /* lowest B where the byte decreases; INT64_MAX if never */
@@ -76,26 +81,24 @@ int kpu_act_lut_build(kpu_act_lut_t *lut, const kpu_act_t *a, void *mem);
 /* Index of the last at[i] <= b, by bisection (lo <= b < hi). */
 uint32_t kpu_act_lut_search(const kpu_act_lut_t *lut, int64_t b);
 
-/* Same byte as kpu_act_eval(a, b) for the table the LUT was built from, for any B. */
+/* The lookups that the bucket alone does not answer (e: the bucket's entry). It only reads
+ * memory; saying so lets compilers keep the table's fields in registers around the call. */
+#if defined(__GNUC__)
+__attribute__((pure))
+#endif
+uint8_t kpu_act_lut_slow(const kpu_act_lut_t *lut, int64_t b, uint32_t e);
+
+/* Same byte as kpu_act_eval(a, b) for the table the LUT was built from, for any B. The bucket
+ * is chosen without branches (B below and above the buckets mix unpredictably in a plane). */
 static inline uint8_t kpu_act_lut_get(const kpu_act_lut_t *lut, int64_t b)
 {
-    uint64_t d = (uint64_t)b - (uint64_t)lut->blo; /* b - blo when b >= blo, else huge */
-    if (d < lut->span) {
-        uint32_t e = lut->bucket[d >> lut->shift];
-        if (e & KPU_ACT_LUT_UNIFORM)
-            return (uint8_t)e;
-        e += lut->at[e + 1] <= b;
-        while (lut->at[e + 1] <= b) /* stops before at[] reaches bhi */
-            e++;
-        return lut->val[e];
-    }
-    if (b < lut->lo)
-        return lut->val[0];
-    if (b >= lut->hi)
-        return lut->val[lut->n - 1];
-    if (b >= lut->bhi) /* typically saturated outputs: a flat run, then far outliers */
-        return b < lut->top_end ? lut->top_val : lut->val[kpu_act_lut_search(lut, b)];
-    return lut->val[kpu_act_lut_search(lut, b)]; /* lo <= b < blo */
+    uint64_t d = ((uint64_t)b - (uint64_t)lut->blo) >> lut->shift; /* (b - blo) >> shift */
+    int64_t j = d < KPU_ACT_LUT_BUCKETS ? (int64_t)d : KPU_ACT_LUT_BUCKETS;
+    j = b < lut->blo ? -1 : j;
+    uint32_t e = lut->bucket[j];
+    if (e & KPU_ACT_LUT_UNIFORM)
+        return (uint8_t)e;
+    return kpu_act_lut_slow(lut, b, e);
 }
 
 #endif

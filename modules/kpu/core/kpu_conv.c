@@ -3,15 +3,16 @@
  * Data flow per layer: the IC input channels are unpacked once from the KPU RAM layout into
  * padded uint8 planes (border = pad_value for 3x3 kernels). SX (sum of the input taps) is the
  * same for every output channel of a normal convolution, so it is computed once per layer.
- * For each output channel the products S = sum(x * w) are accumulated a tile of rows at a time
- * over the flattened padded plane (simple loops the compiler vectorizes; the two columns past
- * each row are computed and ignored), then BN + activation run per pixel in int64 (through the
- * activation lookup table) and the plane is pooled and written to KPU RAM and the stream. Max
- * and pick pooling run before the activation when that gives the same bytes (finish_pooled).
+ * The products S = sum(x * w) are accumulated a tile of rows at a time over the flattened
+ * padded plane (simple loops the compiler vectorizes; the two columns past each row are
+ * computed and ignored): dense 1x1 layers with 8-bit weights as int16 dot products over the
+ * channels, 4 output channels per pass (kpu_conv_dot.c), the others one output channel at a
+ * time. BN + activation then run per pixel (kpu_conv_finish.c, through the activation lookup
+ * table) and the plane is pooled and written to KPU RAM and the stream. Max and pick pooling
+ * run before the activation when that gives the same bytes (kpu_finish_pooled).
  *
  * Choices where the spec leaves things open (section 13):
- * - ACC is saturated to +-2^39 before the BN multiplication so int64 never overflows; nncase
- *   guarantees it fits in 36 bits, where the results are exact. (B: see kpu_act.h.)
+ * - ACC is saturated to +-2^39 before the BN multiplication (kpu_conv_finish.c).
  * - pad_type, first_stride, bypass_conv, full_add, load_para/load_coor/load_act are ignored:
  *   the tables of the job are always used.
  * - The layouts are derived from the widths (as the reference does), not from coef_group /
@@ -21,11 +22,11 @@
 
 #include <string.h>
 #include "kpu_conv_dot.h"
+#include "kpu_conv_finish.h"
 #include "kpu_pool.h"
 
 #define TILE_ELEMS 4608u        /* accumulator tile: 18 KiB of int32, stays in L1 */
 #define ALIGN_UP(v, a) (((v) + ((a) - 1)) & ~(size_t)((a) - 1))
-#define ACC_LIMIT ((int64_t)1 << 39)
 
 /* ---- arithmetic helpers ---- */
 
@@ -253,29 +254,39 @@ static void sum_planes(const kpu_conv_layer_t *l, const uint8_t *planes, uint32_
 }
 
 /* tx[q] = (arg_x * SX) >> shr_x for output pixel q (q = y * pw + x), SX = the sum of csum
- * over the pixel's k x k taps. */
-static int64_t scale_sx(const kpu_conv_layer_t *l, const int32_t *restrict csum,
-                        int64_t *restrict tx)
+ * over the pixel's k x k taps; [lo, hi] receives the range of tx (over every element written,
+ * the ignored columns too: a wider range is only more cautious). */
+typedef struct tx_range {
+    int64_t lo, hi;
+} tx_range_t;
+
+static tx_range_t scale_sx(const kpu_conv_layer_t *l, const int32_t *restrict csum,
+                           int64_t *restrict tx)
 {
     size_t n = ALIGN_UP((size_t)l->ih * l->pw, 16u);
     const int64_t arg_x = l->arg_x;
     const uint32_t shr_x = l->shr_x;
-    int64_t top = INT64_MIN; /* the largest tx, for the pooling shortcut */
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
     if (l->k == 1) {
         for (size_t i = 0; i < n; i++) {
-            tx[i] = asr64(arg_x * csum[i], shr_x);
-            top = tx[i] > top ? tx[i] : top;
+            int64_t v = asr64(arg_x * csum[i], shr_x);
+            tx[i] = v;
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
         }
-        return top;
+    } else {
+        const int32_t *r0 = csum, *r1 = csum + l->pw, *r2 = csum + 2 * (size_t)l->pw;
+        for (size_t i = 0; i < n; i++) {
+            int32_t sx = r0[i] + r0[i + 1] + r0[i + 2] + r1[i] + r1[i + 1] + r1[i + 2] +
+                         r2[i] + r2[i + 1] + r2[i + 2];
+            int64_t v = asr64(arg_x * sx, shr_x);
+            tx[i] = v;
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+        }
     }
-    const int32_t *r0 = csum, *r1 = csum + l->pw, *r2 = csum + 2 * (size_t)l->pw;
-    for (size_t i = 0; i < n; i++) {
-        int32_t sx = r0[i] + r0[i + 1] + r0[i + 2] + r1[i] + r1[i + 1] + r1[i + 2] + r2[i] +
-                     r2[i + 1] + r2[i + 2];
-        tx[i] = asr64(arg_x * sx, shr_x);
-        top = tx[i] > top ? tx[i] : top;
-    }
-    return top;
+    tx_range_t r = {lo, hi};
+    return r;
 }
 
 /* ---- accumulation of S over one tile (n is a multiple of 16) ---- */
@@ -420,103 +431,6 @@ static void channel_consts(const kpu_conv_layer_t *l, uint32_t o, channel_consts
     cc->norm_shift = (uint32_t)bits(bn, 56, 4);
 }
 
-/* What finishing a tile needs, copied into one place: byte stores through uint8_t pointers
- * could otherwise alias the layer and force reloads in the pixel loops. */
-typedef struct finisher {
-    const int32_t *a32;        /* tile sums S (8-bit weights), or */
-    const int64_t *a64;        /* (16-bit weights) */
-    const int64_t *tx;
-    int64_t c, nm, na;
-    uint32_t ns, pw;
-    const kpu_act_lut_t *lut;  /* NULL: evaluate the table directly */
-    const kpu_act_t *act;
-} finisher_t;
-
-/* ACC (saturated, see the file comment) -> B -> output byte. */
-static inline uint8_t finish_value(const finisher_t *f, int64_t s_plus_tx)
-{
-    int64_t acc = s_plus_tx + f->c;
-    acc = acc < -ACC_LIMIT ? -ACC_LIMIT : (acc > ACC_LIMIT ? ACC_LIMIT : acc);
-    int64_t b = asr64(acc * f->nm, f->ns) + f->na; /* |.| < 2^62 + 2^31 */
-    return f->lut ? kpu_act_lut_get(f->lut, b) : kpu_act_eval(f->act, b);
-}
-
-static inline int64_t tile_sum(const finisher_t *f, size_t t)
-{
-    return f->a32 ? f->a32[t] : f->a64[t];
-}
-
-/* Every pixel of rows [y0, y1) (the tile starts at row y0) into the W x H activation plane. */
-static void finish_rows(const finisher_t *f, uint32_t iw, uint32_t y0, uint32_t y1,
-                        uint8_t *restrict plane)
-{
-    for (uint32_t y = y0; y < y1; y++) {
-        size_t t = (size_t)(y - y0) * f->pw;
-        const int64_t *restrict txr = f->tx + (size_t)y * f->pw;
-        uint8_t *restrict out = plane + (size_t)y * iw;
-        for (uint32_t x = 0; x < iw; x++)
-            out[x] = finish_value(f, tile_sum(f, t + x) + txr[x]);
-    }
-}
-
-/* Pool types 1, 3 (max) and 5, 6, 7 (pick) applied to S + tx before the activation, so only
- * the surviving pixels are activated. A pick is always the same; a max commutes with the
- * activation when ACC -> byte is non-decreasing over the ACC the channel can reach
- * (max_commutes). Tiles start at multiples of 4 rows, so windows never straddle two tiles. */
-static void finish_pooled(const finisher_t *f, uint32_t pool_type, uint32_t ow, uint32_t oh,
-                          uint32_t y0, uint32_t y1, uint8_t *restrict pooled)
-{
-    uint32_t n = kpu_pool_stride(pool_type);
-    int is_max = pool_type == 1 || pool_type == 3;
-    uint32_t dx = pool_type == 6 ? 1u : 0u;
-    uint32_t py1 = y1 / n < oh ? y1 / n : oh;
-    const size_t pw = f->pw;
-    for (uint32_t py = y0 / n; py < py1; py++) {
-        uint8_t *restrict out = pooled + (size_t)py * ow;
-        size_t t0 = (size_t)(py * n - y0) * pw, q0 = (size_t)py * n * pw;
-        if (pool_type == 1 && f->a32 != NULL) {
-            /* the common 2x2 max of 8-bit layers, spelled out */
-            const int32_t *a0 = f->a32 + t0, *a1 = a0 + pw;
-            const int64_t *x0 = f->tx + q0, *x1 = x0 + pw;
-            for (uint32_t px = 0; px < ow; px++) {
-                size_t i = 2 * (size_t)px;
-                int64_t v = a0[i] + x0[i], u = a0[i + 1] + x0[i + 1];
-                v = u > v ? u : v;
-                u = a1[i] + x1[i];
-                v = u > v ? u : v;
-                u = a1[i + 1] + x1[i + 1];
-                out[px] = finish_value(f, u > v ? u : v);
-            }
-            continue;
-        }
-        for (uint32_t px = 0; px < ow; px++) {
-            size_t t = t0 + (size_t)px * n + dx, q = q0 + (size_t)px * n + dx;
-            int64_t v = tile_sum(f, t) + f->tx[q];
-            if (is_max)
-                for (uint32_t wy = 0; wy < n; wy++)
-                    for (uint32_t wx = 0; wx < n; wx++) {
-                        size_t d = (size_t)wy * pw + wx;
-                        int64_t u = tile_sum(f, t + d) + f->tx[q + d];
-                        v = u > v ? u : v;
-                    }
-            out[px] = finish_value(f, v);
-        }
-    }
-}
-
-/* Whether max pooling may run before the activation for this channel: ACC -> B is
- * non-decreasing for norm_mul >= 0, and B -> byte is below the table's first drop for every
- * ACC up to c + max(tx) + 255 * SW (S <= 255 * SW as inputs are bytes). */
-static int max_commutes(const kpu_act_lut_t *lut, const channel_consts_t *cc, int64_t tx_top)
-{
-    if (cc->norm_mul < 0)
-        return 0;
-    int64_t acc = cc->c + tx_top + 255 * cc->sw; /* |.| < 2^55 */
-    acc = acc > ACC_LIMIT ? ACC_LIMIT : (acc < -ACC_LIMIT ? -ACC_LIMIT : acc);
-    int64_t b = asr64(acc * cc->norm_mul, cc->norm_shift) + cc->norm_add;
-    return b < lut->first_drop;
-}
-
 /* ---- output ---- */
 
 static void emit_channel(const kpu_conv_layer_t *l, uint32_t o, const uint8_t *pooled,
@@ -535,7 +449,7 @@ static void emit_channel(const kpu_conv_layer_t *l, uint32_t o, const uint8_t *p
 
 /* One output channel of a block: its constants and where its pixels go. */
 typedef struct channel_job {
-    finisher_t f;
+    kpu_finisher_t f;
     int early;         /* pooled before the activation (finish_pooled) */
     uint8_t *act, *pooled;
 } channel_job_t;
@@ -548,10 +462,10 @@ void kpu_conv_run(const kpu_conv_layer_t *l, uint8_t *ram, void *scratch, uint8_
     map_scratch(l, scratch, &m);
     int have_lut = kpu_act_lut_build(&lut, &l->act, m.lut);
     unpack_input(l, ram, m.planes);
-    int64_t tx_top = 0;
+    tx_range_t txr = {0, 0};
     if (!l->depthwise) {
         sum_planes(l, m.planes, 0, l->ic, m.csum);
-        tx_top = scale_sx(l, m.csum, m.tx);
+        txr = scale_sx(l, m.csum, m.tx);
     }
     int dot = use_dot(l);
     size_t icp = dot ? kpu_dot_padded(l->ic) : 0, tlen = tile_len(l);
@@ -565,23 +479,18 @@ void kpu_conv_run(const kpu_conv_layer_t *l, uint8_t *ram, void *scratch, uint8_
         channel_job_t jobs[KPU_DOT_OUTPUTS];
         if (l->depthwise) {
             sum_planes(l, m.planes, o0, 1, m.csum);
-            tx_top = scale_sx(l, m.csum, m.tx);
+            txr = scale_sx(l, m.csum, m.tx);
         }
         for (uint32_t j = 0; j < count; j++) {
             channel_consts_t cc;
             channel_job_t *cj = &jobs[j];
             channel_consts(l, o0 + j, &cc);
+            kpu_finish_init(&cj->f, &l->act, have_lut ? &lut : NULL, cc.c, cc.sw, cc.norm_mul,
+                            cc.norm_add, cc.norm_shift, txr.lo, txr.hi, l->pw);
             cj->f.a32 = l->eight_bit ? (const int32_t *)m.acc + j * tlen : NULL;
             cj->f.a64 = l->eight_bit ? NULL : m.acc;
             cj->f.tx = m.tx;
-            cj->f.c = cc.c;
-            cj->f.nm = cc.norm_mul;
-            cj->f.na = cc.norm_add;
-            cj->f.ns = cc.norm_shift;
-            cj->f.pw = l->pw;
-            cj->f.lut = have_lut ? &lut : NULL;
-            cj->f.act = &l->act;
-            cj->early = pick || (max_pool && have_lut && max_commutes(&lut, &cc, tx_top));
+            cj->early = pick || (max_pool && kpu_finish_max_commutes(&cj->f));
             cj->act = m.act + (size_t)j * l->ih * l->iw;
             cj->pooled = m.pooled + (size_t)j * l->oh * l->ow;
         }
@@ -596,10 +505,10 @@ void kpu_conv_run(const kpu_conv_layer_t *l, uint8_t *ram, void *scratch, uint8_
                 acc_tile(l, m.planes, o0, q0, n, m.acc);
             for (uint32_t j = 0; j < count; j++) {
                 if (jobs[j].early)
-                    finish_pooled(&jobs[j].f, l->pool_type, l->ow, l->oh, y0, y1,
+                    kpu_finish_pooled(&jobs[j].f, l->pool_type, l->ow, l->oh, y0, y1,
                                   jobs[j].pooled);
                 else
-                    finish_rows(&jobs[j].f, l->iw, y0, y1, jobs[j].act);
+                    kpu_finish_rows(&jobs[j].f, l->iw, y0, y1, jobs[j].act);
             }
         }
         for (uint32_t j = 0; j < count; j++) {
