@@ -226,8 +226,9 @@ def test_swap_words_leaves_a_partial_tail() -> None:
 
 @pytest.mark.parametrize("name", ["nncase_master_benchmark_cpu_mnist.kmodel"])
 def test_v4_v5_refused_until_supported(name: str) -> None:
-    # V4 now loads (host_tests/v4); this V5 file's byte code generation is still refused
-    refused(read(name), "KPU_ERR_VERSION_V4V5", "kmodel V4/V5 not supported yet")
+    # V4 now loads (host_tests/v4); this V5 file's byte code generation is still refused,
+    # with a message naming its nncase generation
+    refused(read(name), "KPU_ERR_VERSION_V4V5", "kmodel V5", "nncase")
     assert lib.kpu_status_maixpy_code(lib.KPU_ERR_VERSION_V4V5) == 2002
 
 
