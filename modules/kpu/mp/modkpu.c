@@ -66,6 +66,28 @@ static mp_obj_t open_model_file(mp_obj_t path_obj, const char *path)
     raise_read_error(path, vstr_null_terminated_str(&reason));
 }
 
+/* Stream seek and close through the stream protocol's ioctl (mp_stream_seek and
+ * mp_stream_close are newer than v1.20). */
+static mp_off_t file_seek(mp_obj_t file, mp_off_t offset, int whence, int *err)
+{
+    struct mp_stream_seek_t seek = {.offset = offset, .whence = whence};
+    const mp_stream_p_t *stream = mp_get_stream(file);
+    if (stream->ioctl == NULL
+        || stream->ioctl(file, MP_STREAM_SEEK, (uintptr_t)&seek, err) == MP_STREAM_ERROR) {
+        return (mp_off_t)-1;
+    }
+    return seek.offset;
+}
+
+static void file_close(mp_obj_t file)
+{
+    int err = 0;
+    const mp_stream_p_t *stream = mp_get_stream(file);
+    if (stream->ioctl != NULL) {
+        stream->ioctl(file, MP_STREAM_CLOSE, 0, &err);
+    }
+}
+
 /* load(path): a file on the VFS. ROMFS files give their bytes in place; others are read into
  * HAL memory (never the GC heap) and freed once the core has copied the model. */
 static mp_obj_t load_from_file(mp_obj_t path_obj)
@@ -83,15 +105,15 @@ static mp_obj_t load_from_file(mp_obj_t path_obj)
         size = in_place.len;
     } else {
         int err = 0;
-        mp_off_t end = mp_stream_seek(file, 0, MP_SEEK_END, &err);
-        if (end == (mp_off_t)-1 || mp_stream_seek(file, 0, MP_SEEK_SET, &err) == (mp_off_t)-1) {
-            mp_stream_close(file);
+        mp_off_t end = file_seek(file, 0, MP_SEEK_END, &err);
+        if (end == (mp_off_t)-1 || file_seek(file, 0, MP_SEEK_SET, &err) == (mp_off_t)-1) {
+            file_close(file);
             raise_read_error(path, kpu_hal_strerror(err));
         }
         size = (size_t)end;
         copy = size != 0 ? alloc->alloc(alloc->ctx, size, 8) : NULL;
         if (size != 0 && copy == NULL) {
-            mp_stream_close(file);
+            file_close(file);
             kpu_diag_t diag;
             kpu_mp_new_diag(&diag);
             kpu_raise_status(KPU_ERR_CTX_LOAD, KPU_ERR_NO_MEMORY, &diag);
@@ -99,7 +121,7 @@ static mp_obj_t load_from_file(mp_obj_t path_obj)
         mp_uint_t got = size != 0 ? mp_stream_rw(file, copy, size, &err, MP_STREAM_RW_READ) : 0;
         if (got != size) {
             alloc->free(alloc->ctx, copy);
-            mp_stream_close(file);
+            file_close(file);
             raise_read_error(path, kpu_hal_strerror(err));
         }
         data = copy;
@@ -111,7 +133,7 @@ static mp_obj_t load_from_file(mp_obj_t path_obj)
     if (copy != NULL) {
         alloc->free(alloc->ctx, copy);
     }
-    mp_stream_close(file);
+    file_close(file);
     if (st != KPU_OK) {
         kpu_raise_status(KPU_ERR_CTX_LOAD, st, &diag);
     }
