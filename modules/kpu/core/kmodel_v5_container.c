@@ -101,7 +101,7 @@ static kpu_status_t parse_sections(v5_module_t *mod, const uint8_t *data, uint64
         at = body + body_size;
     }
     if (merged_text != UINT64_MAX) {
-        if (merged_text + merged_text_size > mod->rdata_size)
+        if (mod->rdata == NULL || merged_text + merged_text_size > mod->rdata_size)
             return kpu_diag_set(diag, KPU_ERR_BOUNDS, -1,
                                 "V5 module %lu: .text merged outside .rdata", (unsigned long)mi);
         mod->text = mod->rdata + merged_text;
