@@ -42,6 +42,15 @@ class RawLayer(Layer):
         return self.body
 
 
+def _pack_pairs(fmt: str, pairs: list[tuple[Any, Any]]) -> bytes:
+    return b"".join(struct.pack("<" + 2 * fmt, a, b) for a, b in pairs)
+
+
+def _parse_pairs(fmt: str, body: bytes, offset: int, n: int) -> list[tuple[Any, Any]]:
+    flat = struct.unpack_from(f"<{2 * n}{fmt}", body, offset)
+    return [(flat[2 * i], flat[2 * i + 1]) for i in range(n)]
+
+
 class CpuLayer(Layer):
     """Fixed 4-byte fields (u32 unless the field says 'i' or is a float) plus an optional tail."""
 
@@ -76,24 +85,59 @@ class CpuLayer(Layer):
         return {}
 
 
+# Shared leading field layouts. A subclass that redefines `flags` keeps its place in the body.
+
+
 @dataclass
-class Add(CpuLayer):
+class _InOut(CpuLayer):
+    flags: int = 1
+    in_address: int = 0
+    out_address: int = 0
+
+
+@dataclass
+class _InOutCount(_InOut):
+    count: int = 0
+
+
+@dataclass
+class _InOutChannels(_InOut):
+    channels: int = 0
+
+
+@dataclass
+class _Resample(_InOut):
+    in_width: int = 0
+    in_height: int = 0
+    in_channels: int = 0
+    out_width: int = 0
+    out_height: int = 0
+
+
+@dataclass
+class _ToKpuRam(CpuLayer):
+    flags: int = 0
+    in_address: int = 0
+    kpu_mem_out_address: int = 0
+
+
+@dataclass
+class _Binary(CpuLayer):
+    flags: int = 1
+    in_a_address: int = 0
+    in_b_address: int = 0
+    out_address: int = 0
+    count: int = 0
+
+
+@dataclass
+class Add(_Binary):
     TYPE: ClassVar[int] = 1
-    flags: int = 1
-    in_a_address: int = 0
-    in_b_address: int = 0
-    out_address: int = 0
-    count: int = 0
 
 
 @dataclass
-class QuantizedAdd(CpuLayer):
+class QuantizedAdd(_Binary):
     TYPE: ClassVar[int] = 2
-    flags: int = 1
-    in_a_address: int = 0
-    in_b_address: int = 0
-    out_address: int = 0
-    count: int = 0
     in_a_offset: int = _i32()
     in_a_mul: int = _i32()
     in_a_shift: int = _i32()
@@ -106,26 +150,15 @@ class QuantizedAdd(CpuLayer):
 
 
 @dataclass
-class GlobalAveragePool2d(CpuLayer):
+class GlobalAveragePool2d(_InOut):
     TYPE: ClassVar[int] = 5
-    flags: int = 1
-    in_address: int = 0
-    out_address: int = 0
     kernel_size: int = 0
     channels: int = 0
 
 
 @dataclass
-class QuantizedMaxPool2d(CpuLayer):
+class QuantizedMaxPool2d(_Resample):
     TYPE: ClassVar[int] = 8
-    flags: int = 1
-    in_address: int = 0
-    out_address: int = 0
-    in_width: int = 0
-    in_height: int = 0
-    in_channels: int = 0
-    out_width: int = 0
-    out_height: int = 0
     out_channels: int = 0
     kernel_width: int = 0
     kernel_height: int = 0
@@ -149,12 +182,9 @@ class MaxPool2d(AveragePool2d):
 
 
 @dataclass
-class Quantize(CpuLayer):
+class Quantize(_InOutCount):
     TYPE: ClassVar[int] = 11
     flags: int = 0
-    in_address: int = 0
-    out_address: int = 0
-    count: int = 0
     scale: float = 1.0
     bias: float = 0.0
 
@@ -166,12 +196,8 @@ class Dequantize(Quantize):
 
 
 @dataclass
-class Requantize(CpuLayer):
+class Requantize(_InOutCount):
     TYPE: ClassVar[int] = 13
-    flags: int = 1
-    in_address: int = 0
-    out_address: int = 0
-    count: int = 0
     table: bytes = field(default=bytes(range(256)), metadata={"tail": True})
 
     def _tail(self) -> bytes:
@@ -185,12 +211,8 @@ class Requantize(CpuLayer):
 
 
 @dataclass
-class L2Normalization(CpuLayer):
+class L2Normalization(_InOutChannels):
     TYPE: ClassVar[int] = 14
-    flags: int = 1
-    in_address: int = 0
-    out_address: int = 0
-    channels: int = 0
 
 
 @dataclass
@@ -219,13 +241,11 @@ class Concat(CpuLayer):
         return super().content(body_offset, eight_bit)
 
     def _tail(self) -> bytes:
-        return b"".join(struct.pack("<II", s, n) for s, n in self.inputs)
+        return _pack_pairs("I", self.inputs)
 
     @classmethod
     def _parse_tail(cls, body: bytes, offset: int, values: dict[str, Any]) -> dict[str, Any]:
-        n = values["input_count"]
-        flat = struct.unpack_from(f"<{2 * n}I", body, offset)
-        return {"inputs": [(flat[2 * i], flat[2 * i + 1]) for i in range(n)]}
+        return {"inputs": _parse_pairs("I", body, offset, values["input_count"])}
 
 
 @dataclass
@@ -234,13 +254,11 @@ class QuantizedConcat(Concat):
 
 
 @dataclass(eq=False)
-class FullyConnected(CpuLayer):
+class FullyConnected(_InOut):
     """f32 y = W·x + b, then act (0 linear, 1 relu, 2 relu6); weights: out x in channels."""
 
     TYPE: ClassVar[int] = 18
     flags: int = 0
-    in_address: int = 0
-    out_address: int = 0
     in_channels: int = 0
     out_channels: int = 0
     act: int = 0
@@ -270,27 +288,17 @@ class FullyConnected(CpuLayer):
 
 
 @dataclass
-class TensorflowFlatten(CpuLayer):
+class TensorflowFlatten(_InOut):
     TYPE: ClassVar[int] = 20
-    flags: int = 1
-    in_address: int = 0
-    out_address: int = 0
     width: int = 0
     height: int = 0
     channels: int = 0
 
 
 @dataclass
-class ResizeNearestNeighbor(CpuLayer):
+class ResizeNearestNeighbor(_Resample):
     TYPE: ClassVar[int] = 22
     flags: int = 0
-    in_address: int = 0
-    out_address: int = 0
-    in_width: int = 0
-    in_height: int = 0
-    in_channels: int = 0
-    out_width: int = 0
-    out_height: int = 0
     align_corners: int = 0
 
 
@@ -300,51 +308,35 @@ class QuantizedResizeNearestNeighbor(ResizeNearestNeighbor):
 
 
 @dataclass
-class ChannelwiseDequantize(CpuLayer):
+class ChannelwiseDequantize(_InOutChannels):
     TYPE: ClassVar[int] = 24
-    flags: int = 1
-    in_address: int = 0
-    out_address: int = 0
-    channels: int = 0
     channel_size: int = 0
     params: list[tuple[float, float]] = field(default_factory=list, metadata={"tail": True})
 
     def _tail(self) -> bytes:
         if len(self.params) != self.channels:
             raise ValueError("one (scale, bias) pair per channel")
-        return b"".join(struct.pack("<ff", s, b) for s, b in self.params)
+        return _pack_pairs("f", self.params)
 
     @classmethod
     def _parse_tail(cls, body: bytes, offset: int, values: dict[str, Any]) -> dict[str, Any]:
-        n = values["channels"]
-        flat = struct.unpack_from(f"<{2 * n}f", body, offset)
-        return {"params": [(flat[2 * i], flat[2 * i + 1]) for i in range(n)]}
+        return {"params": _parse_pairs("f", body, offset, values["channels"])}
 
 
 @dataclass
-class K210AddPadding(CpuLayer):
+class K210AddPadding(_ToKpuRam):
     TYPE: ClassVar[int] = 10241
-    flags: int = 0
-    in_address: int = 0
-    kpu_mem_out_address: int = 0
     channels: int = 0
 
 
 @dataclass
-class K210RemovePadding(CpuLayer):
+class K210RemovePadding(_InOutChannels):
     TYPE: ClassVar[int] = 10242
-    flags: int = 1
-    in_address: int = 0
-    out_address: int = 0
-    channels: int = 0
 
 
 @dataclass
-class K210Upload(CpuLayer):
+class K210Upload(_ToKpuRam):
     TYPE: ClassVar[int] = 10243
-    flags: int = 0
-    in_address: int = 0
-    kpu_mem_out_address: int = 0
     width: int = 0
     height: int = 0
     channels: int = 0
