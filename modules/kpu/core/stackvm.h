@@ -214,8 +214,6 @@ void sv_iter_init(sv_iter_t *it, const uint64_t *shape, uint32_t rank);
 void sv_iter_add(sv_iter_t *it, const sv_tensor_t *t);
 void sv_iter_next(sv_iter_t *it);
 uint64_t sv_elems(const uint64_t *shape, uint32_t rank);
-/* Byte offset of the element with the given row-major linear index. */
-uint64_t sv_offset(const sv_tensor_t *t, uint64_t linear);
 
 /* Operand access for tensor functions: shape register r (must have been written). */
 kpu_status_t sv_shape_reg(sv_ctx_t *c, uint32_t r, const uint64_t **vals, uint32_t *rank);

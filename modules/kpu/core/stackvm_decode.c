@@ -36,7 +36,6 @@ const char *sv_tensor_name(uint32_t tf)
 }
 
 /* Function numbers of the older generations, in code order (v1.9 ids). */
-#define X TF_UNKNOWN
 static const uint16_t gen_beta[] = {
     TF_BATCH_TO_SPACE, TF_BINARY, TF_BROADCAST, TF_CALL, TF_CLAMP, TF_CONV2D,
     TF_CONV2D_TRANSPOSE, TF_CONVERT, TF_COPY, TF_DEQUANTIZE, TF_GATHER, TF_GATHER_ND,
@@ -71,7 +70,6 @@ static const uint16_t gen_v13[] = {
     TF_REDUCE_PROD, TF_REDUCE_WINDOW2D, TF_RESIZE_IMAGE, TF_ROI_ALIGN, TF_SIGMOID, TF_SLICE,
     TF_SOFTMAX, TF_SPACE_TO_BATCH, TF_TAKE, TF_TERNARY, TF_TOPK, TF_TRANSPOSE, TF_TRILU,
     TF_UNARY};
-#undef X
 
 /* Functions with a number but no operand reader in a generation ("*" in the E1 table). */
 static int gen_illegal(sv_gen_t gen, uint32_t tf)

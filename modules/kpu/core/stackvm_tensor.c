@@ -65,17 +65,6 @@ kpu_status_t sv_view_regs(sv_ctx_t *c, uint64_t va, uint32_t dt, uint32_t rshape
     return sv_view(c, va, dt, shape, rank, strides, srank, write, t);
 }
 
-uint64_t sv_offset(const sv_tensor_t *t, uint64_t linear)
-{
-    uint64_t off = 0;
-    for (uint32_t d = t->rank; d-- > 0;) {
-        uint64_t n = t->shape[d] ? t->shape[d] : 1;
-        off += (linear % n) * t->strides[d];
-        linear /= n;
-    }
-    return off * t->esize;
-}
-
 void sv_iter_init(sv_iter_t *it, const uint64_t *shape, uint32_t rank)
 {
     memset(it, 0, sizeof *it);
