@@ -2,14 +2,7 @@
 #include "kpu_conv_dot.h"
 
 #include <string.h>
-
-/* GCC recognises the reductions of dot4x2 as dot products only when it is compiled on its
- * own; inlined into the pixel loop it falls back to scalar code. */
-#if defined(__GNUC__)
-#define DOT_NOINLINE __attribute__((noinline))
-#else
-#define DOT_NOINLINE
-#endif
+#include "kpu_simd.h"
 
 size_t kpu_dot_padded(uint32_t ic)
 {
@@ -45,7 +38,9 @@ void kpu_dot_pack_weights(int16_t *w, const uint8_t *weights, uint32_t ic, size_
 }
 
 /* 4 output channels x 2 pixels: eight reductions over n channels (n a multiple of 16). */
-DOT_NOINLINE static void dot4x2(int32_t *restrict out, size_t stride, const int16_t *restrict x0,
+/* GCC recognises these reductions as dot products only when the function is compiled on its
+ * own; inlined into the pixel loop it falls back to scalar code (hence KPU_KERNEL). */
+KPU_KERNEL static void dot4x2(int32_t *restrict out, size_t stride, const int16_t *restrict x0,
                    const int16_t *restrict x1, const int16_t *restrict w, size_t n)
 {
     const int16_t *restrict w0 = w, *restrict w1 = w + n, *restrict w2 = w + 2 * n,
