@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 CORE_BUILT := build/.core-built
 PYTEST_ARGS ?=
 
-.PHONY: all setup core demo test lint hil bench fuzz sanitize firmware-check qemu-test clean
+.PHONY: all setup core demo test lint hil micropython-test bench fuzz sanitize firmware-check qemu-test clean
 
 all: test
 
@@ -49,6 +49,10 @@ core: $(CORE_BUILT)
 # picolibc and qemu-system-misc Debian packages; .ci/run installs them).
 qemu-test: $(CORE_BUILT)
 	$(PY) -m pytest host_tests/firmware/test_qemu_core.py -v
+
+# The KPU user module built into MicroPython's unix port from your tree: MICROPY_DIR=/path/to/micropython
+micropython-test: $(CORE_BUILT)
+	MICROPY_DIR=$(MICROPY_DIR) $(PY) -m pytest host_tests/firmware/test_micropython_module.py -v
 
 # Cross-compile the core, both backends and the port HAL for the K210 with -Werror; print sizes.
 firmware-check:
