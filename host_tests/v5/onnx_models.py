@@ -248,6 +248,8 @@ CASES = [
     Case("float_tail", float_tail, [1, 3, 16, 16]),
     Case("tail_softmax", tail_sigmoid_softmax, [1, 3, 16, 16]),
     Case("gather_channels", gather_channels, [1, 3, 16, 16]),
+    Case("uint8_output", yolo_head, [1, 3, 40, 56], options={"output_type": "uint8"}),
+    Case("uint8_two_outputs", two_outputs, [1, 3, 24, 24], options={"output_type": "uint8"}),
     Case("where_greater", where_greater, [1, 3, 16, 16]),
     Case("stripped_sigmoid", final_sigmoid, [1, 3, 16, 16],
          options={"strip_final_sigmoid": True}),

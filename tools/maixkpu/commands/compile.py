@@ -39,6 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, required=True, metavar="FILE", help="kmodel to write")
     p.add_argument("--input-type", choices=("uint8", "float32"), default="uint8",
                    help="what the kmodel takes: planar 0..255 pixels (default) or floats")
+    p.add_argument("--output-type", choices=("float32", "uint8"), default="float32",
+                   help="outputs dequantized to float (default) or the KPU's uint8 values")
     p.add_argument("--input-shape", type=_ints, metavar="N,C,H,W",
                    help="input shape (default: from the ONNX file)")
     p.add_argument("--mean", type=_floats, default=[0.0], metavar="M[,M,M]",
@@ -81,7 +83,8 @@ def cmd_compile(args: argparse.Namespace) -> int:
     shape = args.input_shape or _onnx_input_shape(args.model)
     if args.input_range is not None and len(args.input_range) != 2:
         raise UserError("--input-range takes two numbers: LO,HI")
-    opts = nnc.CompileOptions(input_shape=shape, input_type=args.input_type, mean=args.mean,
+    opts = nnc.CompileOptions(input_shape=shape, input_type=args.input_type,
+                              output_type=args.output_type, mean=args.mean,
                               std=args.std, strip_final_sigmoid=args.strip_final_sigmoid,
                               input_range=tuple(args.input_range) if args.input_range else None)
     try:

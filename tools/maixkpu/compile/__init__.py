@@ -46,6 +46,7 @@ class CompileOptions:
     mean: list[float] = field(default_factory=lambda: [0.0])
     std: list[float] = field(default_factory=lambda: [1.0])
     input_range: tuple[float, float] | None = None  # default (0, 255) for uint8 input
+    output_type: str = "float32"  # "uint8": the quantized outputs as they leave the KPU
     strip_final_sigmoid: bool = False
     dump_dir: str | None = None
 
@@ -60,6 +61,8 @@ class CompileOptions:
         std = list(self.std) * channels if len(self.std) == 1 else list(self.std)
         if self.input_type not in ("uint8", "float32"):
             raise ValueError(f"input_type must be uint8 or float32, not {self.input_type!r}")
+        if self.output_type not in ("uint8", "float32"):
+            raise ValueError(f"output_type must be uint8 or float32, not {self.output_type!r}")
         if len(mean) != channels or len(std) != channels:
             raise ValueError(f"mean/std need 1 or {channels} values")
         preprocess = self.input_type == "uint8" or any(mean) or any(s != 1 for s in std) \
@@ -67,6 +70,7 @@ class CompileOptions:
         return {"input_type": self.input_type, "input_shape": list(self.input_shape),
                 "mean": [float(v) for v in mean], "std": [float(v) for v in std],
                 "input_range": list(self.resolved_range()), "preprocess": preprocess,
+                "output_type": self.output_type,
                 "strip_final_sigmoid": self.strip_final_sigmoid, "dump_dir": self.dump_dir}
 
 

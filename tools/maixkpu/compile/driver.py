@@ -57,6 +57,7 @@ def compile_model(req: dict) -> dict:
     opts.mean = list(req["mean"])
     opts.std = list(req["std"])
     opts.swapRB = False
+    opts.output_type = req.get("output_type", "float32")
     opts.dump_ir = False
     opts.dump_asm = bool(req.get("dump_dir"))
     if req.get("dump_dir"):
