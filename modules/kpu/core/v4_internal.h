@@ -142,6 +142,22 @@ kpu_status_t v4_need_shape(v4_ctx_t *c, const v4_shape_t *s, const char *what);
 int64_t v4_window_out(int64_t in, int32_t before, int32_t after, int32_t k, int32_t dil,
                       int32_t stride);
 
+/* Fields and checks several node families share. */
+kpu_status_t v4_range_in_out(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n);  /* input, output */
+kpu_status_t v4_range_ab_out(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n);  /* input a, b, output */
+/* padding_h, padding_w, filter, stride and dilation (h then w each): ten int32. */
+void v4_read_window(v4_rd_t *r, v4_node_t *n);
+void v4_read_act(v4_rd_t *r, v4_node_t *n);  /* fused activation: act_min, act_max */
+/* Output height and width of the node's window over in_h x in_w; refused when empty. */
+kpu_status_t v4_window_hw(v4_ctx_t *c, const v4_node_t *n, int32_t in_h, int32_t in_w,
+                          int32_t *oh, int32_t *ow);
+/* n->in readable for in_count elements and n->out writable for out_count, of elem_size. */
+kpu_status_t v4_need_io(v4_ctx_t *c, const v4_node_t *n, uint64_t in_count, uint64_t out_count,
+                        uint32_t elem_size);
+/* The float element functions of unary (op 0..9) and binary (op 0..5), also used by NNIL. */
+float v4_unary_f32(uint32_t op, float x);
+float v4_binary_f32(uint32_t op, float a, float b);
+
 /* Offset of a 4-D index in a tensor of shape s with V4 broadcasting: an index component at
  * or past a dimension is 0 (size-1 dimensions repeat). */
 uint64_t v4_bcast_offset(const v4_shape_t *s, const int32_t idx[4]);

@@ -63,8 +63,7 @@ kpu_status_t v4_kpu_store(v4_ctx_t *c, const v4_shape_t *s, uint32_t start, cons
 kpu_status_t v4_dec_kpu_upload(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
 {
     kpu_status_t st;
-    if ((st = v4_range(c, r, &n->in, "input")) != KPU_OK ||
-        (st = v4_range(c, r, &n->out, "output")) != KPU_OK)
+    if ((st = v4_range_in_out(c, r, n)) != KPU_OK)
         return st;
     v4_shape(r, &n->in_shape);
     if (r->short_read)

@@ -4,8 +4,6 @@
  * interpreter then runs without checks. */
 #include "v4_internal.h"
 
-#include <math.h>
-
 #define NNIL_STACK 64
 
 enum {
@@ -19,8 +17,7 @@ enum {
 kpu_status_t v4_dec_nnil(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
 {
     kpu_status_t st;
-    if ((st = v4_range(c, r, &n->in, "input")) != KPU_OK ||
-        (st = v4_range(c, r, &n->out, "output")) != KPU_OK)
+    if ((st = v4_range_in_out(c, r, n)) != KPU_OK)
         return st;
     if (r->short_read)
         return KPU_OK;
@@ -71,34 +68,6 @@ kpu_status_t v4_dec_nnil(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
     return v4_fail(c, KPU_ERR_FORMAT, "NNIL code ends without ret");
 }
 
-static float nnil_unary(uint8_t op, float x)
-{
-    switch (op - NNIL_ABS) {
-    case 0: return fabsf(x);
-    case 1: return ceilf(x);
-    case 2: return cosf(x);
-    case 3: return expf(x);
-    case 4: return floorf(x);
-    case 5: return logf(x);
-    case 6: return -x;
-    case 7: return 1.0f / sqrtf(x);
-    case 8: return sinf(x);
-    default: return x * x;
-    }
-}
-
-static float nnil_binary(uint8_t op, float a, float b)
-{
-    switch (op - NNIL_ADD) {
-    case 0: return a + b;
-    case 1: return a - b;
-    case 2: return a * b;
-    case 3: return a / b;
-    case 4: return b < a ? b : a;
-    default: return a < b ? b : a;
-    }
-}
-
 /* One element through the checked program. */
 static float nnil_eval(const uint8_t *code, float x)
 {
@@ -122,10 +91,10 @@ static float nnil_eval(const uint8_t *code, float x)
         case NNIL_RET: return st[sp - 1];
         default:
             if (op <= NNIL_SQUARE) {
-                st[sp - 1] = nnil_unary(op, st[sp - 1]);
+                st[sp - 1] = v4_unary_f32((uint32_t)(op - NNIL_ABS), st[sp - 1]);
             } else {
                 float b = st[--sp];
-                st[sp - 1] = nnil_binary(op, st[sp - 1], b);
+                st[sp - 1] = v4_binary_f32((uint32_t)(op - NNIL_ADD), st[sp - 1], b);
             }
             break;
         }

@@ -228,6 +228,68 @@ int64_t v4_window_out(int64_t in, int32_t before, int32_t after, int32_t k, int3
     return v / stride;
 }
 
+/* ---- fields and checks shared by node families ----------------------------------------------- */
+
+kpu_status_t v4_range_in_out(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
+{
+    kpu_status_t st = v4_range(c, r, &n->in, "input");
+    return st != KPU_OK ? st : v4_range(c, r, &n->out, "output");
+}
+
+kpu_status_t v4_range_ab_out(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
+{
+    kpu_status_t st;
+    if ((st = v4_range(c, r, &n->in, "input a")) != KPU_OK ||
+        (st = v4_range(c, r, &n->in_b, "input b")) != KPU_OK)
+        return st;
+    return v4_range(c, r, &n->out, "output");
+}
+
+void v4_read_window(v4_rd_t *r, v4_node_t *n)
+{
+    n->pad_h[0] = v4_i32(r);
+    n->pad_h[1] = v4_i32(r);
+    n->pad_w[0] = v4_i32(r);
+    n->pad_w[1] = v4_i32(r);
+    n->filter_h = v4_i32(r);
+    n->filter_w = v4_i32(r);
+    n->stride_h = v4_i32(r);
+    n->stride_w = v4_i32(r);
+    n->dil_h = v4_i32(r);
+    n->dil_w = v4_i32(r);
+}
+
+void v4_read_act(v4_rd_t *r, v4_node_t *n)
+{
+    n->act_min = v4_f32(r);
+    n->act_max = v4_f32(r);
+}
+
+kpu_status_t v4_window_hw(v4_ctx_t *c, const v4_node_t *n, int32_t in_h, int32_t in_w,
+                          int32_t *oh, int32_t *ow)
+{
+    int64_t h = v4_window_out(in_h, n->pad_h[0], n->pad_h[1], n->filter_h, n->dil_h,
+                              n->stride_h);
+    int64_t w = v4_window_out(in_w, n->pad_w[0], n->pad_w[1], n->filter_w, n->dil_w,
+                              n->stride_w);
+    if (h < 1 || w < 1 || h > INT32_MAX || w > INT32_MAX)
+        return v4_fail(c, KPU_ERR_FORMAT, "window %ldx%ld stride %ldx%ld dilation %ldx%ld over "
+                       "%ldx%ld gives no output", (long)n->filter_h, (long)n->filter_w,
+                       (long)n->stride_h, (long)n->stride_w, (long)n->dil_h, (long)n->dil_w,
+                       (long)in_h, (long)in_w);
+    *oh = (int32_t)h;
+    *ow = (int32_t)w;
+    return KPU_OK;
+}
+
+kpu_status_t v4_need_io(v4_ctx_t *c, const v4_node_t *n, uint64_t in_count, uint64_t out_count,
+                        uint32_t elem_size)
+{
+    kpu_status_t st = v4_need_read(c, &n->in, -1, v4_mul(in_count, elem_size), "input");
+    return st != KPU_OK ? st
+                        : v4_need_write(c, &n->out, -1, v4_mul(out_count, elem_size), "output");
+}
+
 /* ---- dispatch ---------------------------------------------------------------------------- */
 
 kpu_status_t v4_node_decode(v4_ctx_t *c, uint32_t opcode, const uint8_t *body, uint32_t avail,

@@ -6,39 +6,6 @@
 
 #include <float.h>
 
-/* Shared geometry: padding_h, padding_w, the six window integers. */
-static void read_window(v4_rd_t *r, v4_node_t *n)
-{
-    n->pad_h[0] = v4_i32(r);
-    n->pad_h[1] = v4_i32(r);
-    n->pad_w[0] = v4_i32(r);
-    n->pad_w[1] = v4_i32(r);
-    n->filter_h = v4_i32(r);
-    n->filter_w = v4_i32(r);
-    n->stride_h = v4_i32(r);
-    n->stride_w = v4_i32(r);
-    n->dil_h = v4_i32(r);
-    n->dil_w = v4_i32(r);
-}
-
-/* Output height and width of the window over in_h x in_w (checked). */
-static kpu_status_t window_out(v4_ctx_t *c, const v4_node_t *n, int32_t in_h, int32_t in_w,
-                               int32_t *oh, int32_t *ow)
-{
-    int64_t h = v4_window_out(in_h, n->pad_h[0], n->pad_h[1], n->filter_h, n->dil_h,
-                              n->stride_h);
-    int64_t w = v4_window_out(in_w, n->pad_w[0], n->pad_w[1], n->filter_w, n->dil_w,
-                              n->stride_w);
-    if (h < 1 || w < 1 || h > INT32_MAX || w > INT32_MAX)
-        return v4_fail(c, KPU_ERR_FORMAT, "window %ldx%ld stride %ldx%ld dilation %ldx%ld over "
-                       "%ldx%ld gives no output", (long)n->filter_h, (long)n->filter_w,
-                       (long)n->stride_h, (long)n->stride_w, (long)n->dil_h, (long)n->dil_w,
-                       (long)in_h, (long)in_w);
-    *oh = (int32_t)h;
-    *ow = (int32_t)w;
-    return KPU_OK;
-}
-
 static int nhwc(uint32_t opcode) { return opcode >= V4_OP_CPU_CONV2D; }
 
 /* ---- conv2d (NCHW, groups) ------------------------------------------------------------------ */
@@ -46,15 +13,13 @@ static int nhwc(uint32_t opcode) { return opcode >= V4_OP_CPU_CONV2D; }
 kpu_status_t v4_dec_conv2d(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
 {
     kpu_status_t st;
-    if ((st = v4_range(c, r, &n->in, "input")) != KPU_OK ||
-        (st = v4_range(c, r, &n->out, "output")) != KPU_OK)
+    if ((st = v4_range_in_out(c, r, n)) != KPU_OK)
         return st;
     v4_shape(r, &n->in_shape);
     n->groups = v4_i32(r);
     n->out_channels = v4_i32(r);
-    read_window(r, n);
-    n->act_min = v4_f32(r);
-    n->act_max = v4_f32(r);
+    v4_read_window(r, n);
+    v4_read_act(r, n);
     if (r->short_read)
         return KPU_OK;
     const v4_shape_t *s = &n->in_shape;
@@ -64,7 +29,7 @@ kpu_status_t v4_dec_conv2d(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
         return v4_fail(c, KPU_ERR_FORMAT, "conv2d groups %ld do not divide %ld input / %ld "
                        "output channels", (long)n->groups, (long)s->d[1], (long)n->out_channels);
     int32_t oh, ow;
-    if ((st = window_out(c, n, s->d[2], s->d[3], &oh, &ow)) != KPU_OK)
+    if ((st = v4_window_hw(c, n, s->d[2], s->d[3], &oh, &ow)) != KPU_OK)
         return st;
     n->out_shape.d[0] = s->d[0];
     n->out_shape.d[1] = n->out_channels;
@@ -76,9 +41,7 @@ kpu_status_t v4_dec_conv2d(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
     n->bias = v4_bytes(r, 4ull * (uint32_t)n->out_channels);
     if (r->short_read)
         return KPU_OK;
-    if ((st = v4_need_read(c, &n->in, -1, v4_mul(v4_shape_count(s), 4), "input")) != KPU_OK)
-        return st;
-    return v4_need_write(c, &n->out, -1, v4_mul(v4_shape_count(&n->out_shape), 4), "output");
+    return v4_need_io(c, n, v4_shape_count(s), v4_shape_count(&n->out_shape), 4);
 }
 
 kpu_status_t v4_run_conv2d(v4_ctx_t *c, const v4_node_t *n)
@@ -126,15 +89,13 @@ kpu_status_t v4_run_conv2d(v4_ctx_t *c, const v4_node_t *n)
 kpu_status_t v4_dec_conv2d_transpose(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
 {
     kpu_status_t st;
-    if ((st = v4_range(c, r, &n->in, "input")) != KPU_OK ||
-        (st = v4_range(c, r, &n->out, "output")) != KPU_OK)
+    if ((st = v4_range_in_out(c, r, n)) != KPU_OK)
         return st;
     v4_shape(r, &n->in_shape);
     v4_shape(r, &n->out_shape);
     n->groups = v4_i32(r);
-    read_window(r, n);
-    n->act_min = v4_f32(r);
-    n->act_max = v4_f32(r);
+    v4_read_window(r, n);
+    v4_read_act(r, n);
     if (r->short_read)
         return KPU_OK;
     const v4_shape_t *s = &n->in_shape, *os = &n->out_shape;
@@ -153,9 +114,7 @@ kpu_status_t v4_dec_conv2d_transpose(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
     n->bias = v4_bytes(r, 4ull * (uint32_t)os->d[1]); /* read, never added (NC02) */
     if (r->short_read)
         return KPU_OK;
-    if ((st = v4_need_read(c, &n->in, -1, v4_mul(v4_shape_count(s), 4), "input")) != KPU_OK)
-        return st;
-    return v4_need_write(c, &n->out, -1, v4_mul(v4_shape_count(os), 4), "output");
+    return v4_need_io(c, n, v4_shape_count(s), v4_shape_count(os), 4);
 }
 
 kpu_status_t v4_run_conv2d_transpose(v4_ctx_t *c, const v4_node_t *n)
@@ -206,15 +165,13 @@ kpu_status_t v4_run_conv2d_transpose(v4_ctx_t *c, const v4_node_t *n)
 kpu_status_t v4_dec_reduce_window2d(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
 {
     kpu_status_t st;
-    if ((st = v4_range(c, r, &n->in, "input")) != KPU_OK ||
-        (st = v4_range(c, r, &n->out, "output")) != KPU_OK)
+    if ((st = v4_range_in_out(c, r, n)) != KPU_OK)
         return st;
     n->op = v4_u32(r);
     v4_shape(r, &n->in_shape);
-    read_window(r, n);
+    v4_read_window(r, n);
     n->init_value = v4_f32(r);
-    n->act_min = v4_f32(r);
-    n->act_max = v4_f32(r);
+    v4_read_act(r, n);
     if (r->short_read)
         return KPU_OK;
     if (n->op > (nhwc(n->opcode) ? 2u : 3u))
@@ -225,7 +182,7 @@ kpu_status_t v4_dec_reduce_window2d(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
         return st;
     int h_axis = nhwc(n->opcode) ? 1 : 2;
     int32_t oh, ow;
-    if ((st = window_out(c, n, s->d[h_axis], s->d[h_axis + 1], &oh, &ow)) != KPU_OK)
+    if ((st = v4_window_hw(c, n, s->d[h_axis], s->d[h_axis + 1], &oh, &ow)) != KPU_OK)
         return st;
     /* no weights bound this window: keep its work per output sane */
     if ((uint64_t)(uint32_t)n->filter_h * (uint32_t)n->filter_w > V4_MAX_WINDOW_TAPS)
@@ -234,9 +191,7 @@ kpu_status_t v4_dec_reduce_window2d(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
     n->out_shape = *s;
     n->out_shape.d[h_axis] = oh;
     n->out_shape.d[h_axis + 1] = ow;
-    if ((st = v4_need_read(c, &n->in, -1, v4_mul(v4_shape_count(s), 4), "input")) != KPU_OK)
-        return st;
-    return v4_need_write(c, &n->out, -1, v4_mul(v4_shape_count(&n->out_shape), 4), "output");
+    return v4_need_io(c, n, v4_shape_count(s), v4_shape_count(&n->out_shape), 4);
 }
 
 /* One window at (oy, ox) of channel ch; in_at(y, x) is the element offset of a tap. */
@@ -306,14 +261,12 @@ kpu_status_t v4_dec_cpu_conv2d(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
 {
     kpu_status_t st;
     int dw = n->opcode == V4_OP_CPU_DEPTHWISE_CONV2D;
-    if ((st = v4_range(c, r, &n->in, "input")) != KPU_OK ||
-        (st = v4_range(c, r, &n->out, "output")) != KPU_OK)
+    if ((st = v4_range_in_out(c, r, n)) != KPU_OK)
         return st;
     v4_shape(r, &n->in_shape);
     n->out_channels = dw ? n->in_shape.d[3] : v4_i32(r);
-    read_window(r, n);
-    n->act_min = v4_f32(r);
-    n->act_max = v4_f32(r);
+    v4_read_window(r, n);
+    v4_read_act(r, n);
     if (r->short_read)
         return KPU_OK;
     const v4_shape_t *s = &n->in_shape;
@@ -322,7 +275,7 @@ kpu_status_t v4_dec_cpu_conv2d(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
     if (n->out_channels < 1)
         return v4_fail(c, KPU_ERR_FORMAT, "%ld output channels", (long)n->out_channels);
     int32_t oh, ow;
-    if ((st = window_out(c, n, s->d[1], s->d[2], &oh, &ow)) != KPU_OK)
+    if ((st = v4_window_hw(c, n, s->d[1], s->d[2], &oh, &ow)) != KPU_OK)
         return st;
     n->out_shape.d[0] = s->d[0];
     n->out_shape.d[1] = oh;
@@ -335,9 +288,7 @@ kpu_status_t v4_dec_cpu_conv2d(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
     n->bias = v4_bytes(r, 4ull * (uint32_t)n->out_channels);
     if (r->short_read)
         return KPU_OK;
-    if ((st = v4_need_read(c, &n->in, -1, v4_mul(v4_shape_count(s), 4), "input")) != KPU_OK)
-        return st;
-    return v4_need_write(c, &n->out, -1, v4_mul(v4_shape_count(&n->out_shape), 4), "output");
+    return v4_need_io(c, n, v4_shape_count(s), v4_shape_count(&n->out_shape), 4);
 }
 
 kpu_status_t v4_run_cpu_conv2d(v4_ctx_t *c, const v4_node_t *n)

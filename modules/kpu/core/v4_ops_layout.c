@@ -13,12 +13,11 @@ static uint64_t offset4(const v4_shape_t *s, const int64_t idx[4])
     return off;
 }
 
+/* Element size from the input's datatype. */
 static kpu_status_t need_in_out(v4_ctx_t *c, const v4_node_t *n, uint64_t in_count,
                                 uint64_t out_count)
 {
-    uint32_t es = v4_elem_size(n->in.dtype);
-    kpu_status_t st = v4_need_read(c, &n->in, -1, v4_mul(in_count, es), "input");
-    return st != KPU_OK ? st : v4_need_write(c, &n->out, -1, v4_mul(out_count, es), "output");
+    return v4_need_io(c, n, in_count, out_count, v4_elem_size(n->in.dtype));
 }
 
 /* ---- pad ----------------------------------------------------------------------------------- */
@@ -32,8 +31,7 @@ static void pad_out_shape(const v4_node_t *n, v4_shape_t *o)
 kpu_status_t v4_dec_pad(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
 {
     kpu_status_t st;
-    if ((st = v4_range(c, r, &n->in, "input")) != KPU_OK ||
-        (st = v4_range(c, r, &n->out, "output")) != KPU_OK)
+    if ((st = v4_range_in_out(c, r, n)) != KPU_OK)
         return st;
     v4_shape(r, &n->in_shape);
     for (int i = 0; i < 4; i++) {
@@ -89,8 +87,7 @@ kpu_status_t v4_run_pad(v4_ctx_t *c, const v4_node_t *n)
 kpu_status_t v4_dec_transpose(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
 {
     kpu_status_t st;
-    if ((st = v4_range(c, r, &n->in, "input")) != KPU_OK ||
-        (st = v4_range(c, r, &n->out, "output")) != KPU_OK)
+    if ((st = v4_range_in_out(c, r, n)) != KPU_OK)
         return st;
     v4_shape(r, &n->in_shape);
     for (int i = 0; i < 4; i++)
@@ -145,8 +142,7 @@ static int64_t slice_len(int32_t begin, int32_t end, int32_t stride)
 kpu_status_t v4_dec_strided_slice(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
 {
     kpu_status_t st;
-    if ((st = v4_range(c, r, &n->in, "input")) != KPU_OK ||
-        (st = v4_range(c, r, &n->out, "output")) != KPU_OK)
+    if ((st = v4_range_in_out(c, r, n)) != KPU_OK)
         return st;
     v4_shape(r, &n->in_shape);
     for (int i = 0; i < 4; i++)
@@ -201,8 +197,7 @@ kpu_status_t v4_run_strided_slice(v4_ctx_t *c, const v4_node_t *n)
 kpu_status_t v4_dec_resize_image(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
 {
     kpu_status_t st;
-    if ((st = v4_range(c, r, &n->in, "input")) != KPU_OK ||
-        (st = v4_range(c, r, &n->out, "output")) != KPU_OK)
+    if ((st = v4_range_in_out(c, r, n)) != KPU_OK)
         return st;
     v4_shape(r, &n->in_shape);
     n->out_h = v4_i32(r);

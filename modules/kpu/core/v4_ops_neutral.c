@@ -5,12 +5,6 @@
 
 #include <math.h>
 
-static void read_act(v4_rd_t *r, v4_node_t *n)
-{
-    n->act_min = v4_f32(r);
-    n->act_max = v4_f32(r);
-}
-
 uint64_t v4_bcast_offset(const v4_shape_t *s, const int32_t idx[4])
 {
     uint64_t off = 0;
@@ -43,15 +37,13 @@ static int same_shape(const v4_shape_t *a, const v4_shape_t *b)
 kpu_status_t v4_dec_binary(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
 {
     kpu_status_t st;
-    if ((st = v4_range(c, r, &n->in, "input a")) != KPU_OK ||
-        (st = v4_range(c, r, &n->in_b, "input b")) != KPU_OK ||
-        (st = v4_range(c, r, &n->out, "output")) != KPU_OK)
+    if ((st = v4_range_ab_out(c, r, n)) != KPU_OK)
         return st;
     n->op = v4_u32(r);
     v4_shape(r, &n->in_shape);
     v4_shape(r, &n->b_shape);
     v4_shape(r, &n->out_shape);
-    read_act(r, n);
+    v4_read_act(r, n);
     if (r->short_read)
         return KPU_OK;
     if (n->op > 5)
@@ -71,7 +63,7 @@ kpu_status_t v4_dec_binary(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
     return v4_need_write(c, &n->out, -1, v4_mul(count, 4), "output");
 }
 
-static float binary_op(uint32_t op, float a, float b)
+float v4_binary_f32(uint32_t op, float a, float b)
 {
     switch (op) {
     case 0: return a + b;
@@ -90,7 +82,7 @@ kpu_status_t v4_run_binary(v4_ctx_t *c, const v4_node_t *n)
     if (same_shape(&n->in_shape, &n->b_shape)) {
         uint64_t count = v4_shape_count(&n->in_shape);
         for (uint64_t i = 0; i < count; i++)
-            v4_stf(o, i, v4_clamp(binary_op(n->op, v4_ldf(a, i), v4_ldf(b, i)), n->act_min,
+            v4_stf(o, i, v4_clamp(v4_binary_f32(n->op, v4_ldf(a, i), v4_ldf(b, i)), n->act_min,
                                   n->act_max));
         return KPU_OK;
     }
@@ -105,7 +97,7 @@ kpu_status_t v4_run_binary(v4_ctx_t *c, const v4_node_t *n)
                 for (idx[3] = 0; idx[3] < s->d[3]; idx[3]++) {
                     float va = v4_ldf(a, v4_bcast_offset(&n->in_shape, idx));
                     float vb = v4_ldf(b, v4_bcast_offset(&n->b_shape, idx));
-                    v4_stf(o, i++, v4_clamp(binary_op(n->op, va, vb), n->act_min, n->act_max));
+                    v4_stf(o, i++, v4_clamp(v4_binary_f32(n->op, va, vb), n->act_min, n->act_max));
                 }
     return KPU_OK;
 }
@@ -171,8 +163,7 @@ kpu_status_t v4_run_concat(v4_ctx_t *c, const v4_node_t *n)
 static kpu_status_t dec_quant_param(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
 {
     kpu_status_t st;
-    if ((st = v4_range(c, r, &n->in, "input")) != KPU_OK ||
-        (st = v4_range(c, r, &n->out, "output")) != KPU_OK)
+    if ((st = v4_range_in_out(c, r, n)) != KPU_OK)
         return st;
     n->zero_point = v4_i32(r);
     n->scale = v4_f32(r);
@@ -228,14 +219,12 @@ kpu_status_t v4_run_quantize(v4_ctx_t *c, const v4_node_t *n)
 kpu_status_t v4_dec_matmul(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
 {
     kpu_status_t st;
-    if ((st = v4_range(c, r, &n->in, "input a")) != KPU_OK ||
-        (st = v4_range(c, r, &n->in_b, "input b")) != KPU_OK ||
-        (st = v4_range(c, r, &n->out, "output")) != KPU_OK)
+    if ((st = v4_range_ab_out(c, r, n)) != KPU_OK)
         return st;
     n->rows = v4_i32(r);
     n->cols = v4_i32(r);
     n->bcols = v4_i32(r);
-    read_act(r, n);
+    v4_read_act(r, n);
     if (r->short_read)
         return KPU_OK;
     if (n->rows < 0 || n->cols < 0 || n->bcols < 0)
@@ -267,15 +256,9 @@ kpu_status_t v4_run_matmul(v4_ctx_t *c, const v4_node_t *n)
 
 /* ---- memory_copy, unary, table_lookup1d ----------------------------------------------------- */
 
-static kpu_status_t dec_in_out(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
-{
-    kpu_status_t st = v4_range(c, r, &n->in, "input");
-    return st != KPU_OK ? st : v4_range(c, r, &n->out, "output");
-}
-
 kpu_status_t v4_dec_memory_copy(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
 {
-    kpu_status_t st = dec_in_out(c, r, n);
+    kpu_status_t st = v4_range_in_out(c, r, n);
     if (st != KPU_OK || (st = v4_need_read(c, &n->in, -1, n->in.size, "input")) != KPU_OK)
         return st;
     return v4_need_write(c, &n->out, -1, n->in.size / 4u * 4u, "output");
@@ -290,7 +273,7 @@ kpu_status_t v4_run_memory_copy(v4_ctx_t *c, const v4_node_t *n)
 
 kpu_status_t v4_dec_unary(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
 {
-    kpu_status_t st = dec_in_out(c, r, n);
+    kpu_status_t st = v4_range_in_out(c, r, n);
     if (st != KPU_OK)
         return st;
     n->op = v4_u32(r);
@@ -303,7 +286,7 @@ kpu_status_t v4_dec_unary(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
     return v4_need_write(c, &n->out, -1, n->in.size / 4u * 4u, "output");
 }
 
-static float unary_op(uint32_t op, float x)
+float v4_unary_f32(uint32_t op, float x)
 {
     switch (op) {
     case 0: return fabsf(x);
@@ -324,7 +307,7 @@ kpu_status_t v4_run_unary(v4_ctx_t *c, const v4_node_t *n)
     const uint8_t *in = v4_src(c, &n->in);
     uint8_t *o = v4_dst(c, &n->out);
     for (uint32_t i = 0; i < n->in.size / 4u; i++)
-        v4_stf(o, i, unary_op(n->op, v4_ldf(in, i)));
+        v4_stf(o, i, v4_unary_f32(n->op, v4_ldf(in, i)));
     return KPU_OK;
 }
 
@@ -358,7 +341,7 @@ kpu_status_t v4_run_table_lookup1d(v4_ctx_t *c, const v4_node_t *n)
 
 kpu_status_t v4_dec_softmax(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
 {
-    kpu_status_t st = dec_in_out(c, r, n);
+    kpu_status_t st = v4_range_in_out(c, r, n);
     if (st != KPU_OK)
         return st;
     n->inner = v4_i32(r);
@@ -404,7 +387,7 @@ kpu_status_t v4_run_softmax(v4_ctx_t *c, const v4_node_t *n)
 
 kpu_status_t v4_dec_reduce(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
 {
-    kpu_status_t st = dec_in_out(c, r, n);
+    kpu_status_t st = v4_range_in_out(c, r, n);
     if (st != KPU_OK)
         return st;
     n->op = v4_u32(r);

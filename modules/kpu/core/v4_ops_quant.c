@@ -48,16 +48,7 @@ static void read_q(v4_rd_t *r, v4_node_t *n, int count)
 
 static kpu_status_t window_geometry(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n, int h_axis)
 {
-    n->pad_h[0] = v4_i32(r);
-    n->pad_h[1] = v4_i32(r);
-    n->pad_w[0] = v4_i32(r);
-    n->pad_w[1] = v4_i32(r);
-    n->filter_h = v4_i32(r);
-    n->filter_w = v4_i32(r);
-    n->stride_h = v4_i32(r);
-    n->stride_w = v4_i32(r);
-    n->dil_h = v4_i32(r);
-    n->dil_w = v4_i32(r);
+    v4_read_window(r, n);
     read_q(r, n, 5); /* input_offset, filter_offset, output_mul, output_shift, output_offset */
     if (r->short_read)
         return KPU_OK;
@@ -65,30 +56,24 @@ static kpu_status_t window_geometry(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n, int h
     kpu_status_t st = v4_need_shape(c, s, "in_shape");
     if (st != KPU_OK || (st = need_shift(c, n->q[3], "output_shift")) != KPU_OK)
         return st;
-    int64_t oh = v4_window_out(s->d[h_axis], n->pad_h[0], n->pad_h[1], n->filter_h, n->dil_h,
-                               n->stride_h);
-    int64_t ow = v4_window_out(s->d[h_axis + 1], n->pad_w[0], n->pad_w[1], n->filter_w,
-                               n->dil_w, n->stride_w);
-    if (oh < 1 || ow < 1 || oh > INT32_MAX || ow > INT32_MAX)
-        return v4_fail(c, KPU_ERR_FORMAT, "convolution window gives no output");
+    int32_t oh, ow;
+    if ((st = v4_window_hw(c, n, s->d[h_axis], s->d[h_axis + 1], &oh, &ow)) != KPU_OK)
+        return st;
     n->out_shape.d[0] = s->d[0];
-    n->out_shape.d[h_axis] = (int32_t)oh;
-    n->out_shape.d[h_axis + 1] = (int32_t)ow;
+    n->out_shape.d[h_axis] = oh;
+    n->out_shape.d[h_axis + 1] = ow;
     return KPU_OK;
 }
 
 static kpu_status_t need_conv_io(v4_ctx_t *c, const v4_node_t *n)
 {
-    kpu_status_t st = v4_need_read(c, &n->in, -1, v4_shape_count(&n->in_shape), "input");
-    return st != KPU_OK ? st
-                        : v4_need_write(c, &n->out, -1, v4_shape_count(&n->out_shape), "output");
+    return v4_need_io(c, n, v4_shape_count(&n->in_shape), v4_shape_count(&n->out_shape), 1);
 }
 
 kpu_status_t v4_dec_quantized_conv2d(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
 {
     kpu_status_t st;
-    if ((st = v4_range(c, r, &n->in, "input")) != KPU_OK ||
-        (st = v4_range(c, r, &n->out, "output")) != KPU_OK)
+    if ((st = v4_range_in_out(c, r, n)) != KPU_OK)
         return st;
     v4_shape(r, &n->in_shape);
     n->groups = v4_i32(r);
@@ -152,8 +137,7 @@ kpu_status_t v4_dec_cpu_quantized_conv2d(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
 {
     kpu_status_t st;
     int dw = n->opcode == V4_OP_CPU_QUANTIZED_DEPTHWISE_CONV2D;
-    if ((st = v4_range(c, r, &n->in, "input")) != KPU_OK ||
-        (st = v4_range(c, r, &n->out, "output")) != KPU_OK)
+    if ((st = v4_range_in_out(c, r, n)) != KPU_OK)
         return st;
     v4_shape(r, &n->in_shape);
     n->out_channels = dw ? n->in_shape.d[3] : v4_i32(r);
@@ -213,9 +197,7 @@ kpu_status_t v4_run_cpu_quantized_conv2d(v4_ctx_t *c, const v4_node_t *n)
 kpu_status_t v4_dec_quantized_matmul(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
 {
     kpu_status_t st;
-    if ((st = v4_range(c, r, &n->in, "input a")) != KPU_OK ||
-        (st = v4_range(c, r, &n->in_b, "input b")) != KPU_OK ||
-        (st = v4_range(c, r, &n->out, "output")) != KPU_OK)
+    if ((st = v4_range_ab_out(c, r, n)) != KPU_OK)
         return st;
     n->rows = v4_i32(r);
     n->cols = v4_i32(r);
@@ -259,9 +241,7 @@ kpu_status_t v4_run_quantized_matmul(v4_ctx_t *c, const v4_node_t *n)
 kpu_status_t v4_dec_quantized_binary(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
 {
     kpu_status_t st;
-    if ((st = v4_range(c, r, &n->in, "input a")) != KPU_OK ||
-        (st = v4_range(c, r, &n->in_b, "input b")) != KPU_OK ||
-        (st = v4_range(c, r, &n->out, "output")) != KPU_OK)
+    if ((st = v4_range_ab_out(c, r, n)) != KPU_OK)
         return st;
     n->op = v4_u32(r);
     v4_shape(r, &n->in_shape);
