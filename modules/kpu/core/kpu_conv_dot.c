@@ -15,11 +15,13 @@ void kpu_dot_pack_input(int16_t *x, const uint8_t *planes, size_t plane_stride, 
     /* blocks of 16 pixels keep the 16 source runs and the destination rows in cache */
     for (size_t p0 = 0; p0 < pixels; p0 += 16) {
         size_t pn = pixels - p0 < 16 ? pixels - p0 : 16;
+        int16_t *blk = x + p0 * icp;
         for (size_t p = 0; p < pn; p++)
-            memset(x + (p0 + p) * icp + ic, 0, (icp - ic) * sizeof(int16_t));
+            for (size_t c = ic; c < icp; c++)
+                blk[p * icp + c] = 0;
         for (uint32_t c = 0; c < ic; c++) {
             const uint8_t *src = planes + (size_t)c * plane_stride + p0;
-            int16_t *dst = x + p0 * icp + c;
+            int16_t *dst = blk + c;
             for (size_t p = 0; p < pn; p++)
                 dst[p * icp] = src[p];
         }
