@@ -55,6 +55,33 @@ static void set_out(kpu_v3_desc_t *d, uint32_t w, uint32_t h, uint32_t c, kpu_dt
     d->wr_main_size = bytes;
 }
 
+/* The input (word 1, in_bytes) and then the output set_out described, inside main memory. */
+static kpu_status_t need_in_out(uint32_t type, const kpu_v3_body_t *b, uint64_t in_bytes,
+                                uint64_t main_size, const kpu_v3_desc_t *d, kpu_diag_t *diag,
+                                int32_t layer)
+{
+    kpu_status_t st = need_main(kpu_v3_word(b, 1), in_bytes, main_size, "input", type, diag,
+                                layer);
+    if (st != KPU_OK)
+        return st;
+    return need_main(d->wr_main, d->wr_main_size, main_size, "output", type, diag, layer);
+}
+
+/* Pool and resize bodies: an in{w,h,c} map (words 1, 3-5) to an out{w,h} map of the same
+ * channels (words 2, 6, 7), both float32 or both uint8. */
+static kpu_status_t describe_map(uint32_t type, const kpu_v3_body_t *b, uint64_t main_size,
+                                 int is_float, kpu_v3_desc_t *d, kpu_diag_t *diag, int32_t layer)
+{
+    uint32_t iw = kpu_v3_word(b, 3), ih = kpu_v3_word(b, 4), c = kpu_v3_word(b, 5);
+    uint64_t in_bytes = kpu_v3_mul(kpu_v3_mul(kpu_v3_mul(iw, ih), c), is_float ? 4 : 1);
+    set_out(d, kpu_v3_word(b, 6), kpu_v3_word(b, 7), c,
+            is_float ? KPU_DTYPE_FLOAT32 : KPU_DTYPE_UINT8, kpu_v3_word(b, 2));
+    d->wi = iw;
+    d->hi = ih;
+    d->chi = c;
+    return need_in_out(type, b, in_bytes, main_size, d, diag, layer);
+}
+
 /* kpu.c's groups of 8 elements; n is a u32 count, so no overflow */
 static uint64_t ceil8(uint64_t n) { return (n + 7) & ~(uint64_t)7; }
 
@@ -81,24 +108,14 @@ static kpu_status_t describe_pool(uint32_t type, const kpu_v3_body_t *b, uint64_
     kpu_status_t st = need_body(b, is_float ? 64 : 60, type, diag, layer);
     if (st != KPU_OK)
         return st;
-    uint64_t elem = is_float ? 4 : 1;
-    uint32_t iw = kpu_v3_word(b, 3), ih = kpu_v3_word(b, 4), ic = kpu_v3_word(b, 5);
-    uint32_t ow = kpu_v3_word(b, 6), oh = kpu_v3_word(b, 7), oc = kpu_v3_word(b, 8);
+    uint32_t ic = kpu_v3_word(b, 5), oc = kpu_v3_word(b, 8);
     if (oc != ic)
         return kpu_diag_set(diag, KPU_ERR_FORMAT, layer,
                             "layer %ld (%s): %lu output channels for %lu input channels",
                             (long)layer, tname(type), (unsigned long)oc, (unsigned long)ic);
     if (is_float && kpu_v3_word(b, 15) > 2)
         return bad_field("activation", kpu_v3_word(b, 15), type, diag, layer);
-    uint64_t in_bytes = kpu_v3_mul(kpu_v3_mul(kpu_v3_mul(iw, ih), ic), elem);
-    st = need_main(kpu_v3_word(b, 1), in_bytes, main_size, "input", type, diag, layer);
-    if (st != KPU_OK)
-        return st;
-    set_out(d, ow, oh, oc, is_float ? KPU_DTYPE_FLOAT32 : KPU_DTYPE_UINT8, kpu_v3_word(b, 2));
-    d->wi = iw;
-    d->hi = ih;
-    d->chi = ic;
-    return need_main(d->wr_main, d->wr_main_size, main_size, "output", type, diag, layer);
+    return describe_map(type, b, main_size, is_float, d, diag, layer);
 }
 
 /* Resize bodies: flags, in, out, in{w,h,c}, out_w, out_h, align_corners. */
@@ -108,22 +125,12 @@ static kpu_status_t describe_resize(uint32_t type, const kpu_v3_body_t *b, uint6
     kpu_status_t st = need_body(b, 36, type, diag, layer);
     if (st != KPU_OK)
         return st;
-    int is_float = type == KL_RESIZE_NEAREST_NEIGHBOR;
-    uint64_t elem = is_float ? 4 : 1;
     uint32_t iw = kpu_v3_word(b, 3), ih = kpu_v3_word(b, 4), c = kpu_v3_word(b, 5);
     uint32_t ow = kpu_v3_word(b, 6), oh = kpu_v3_word(b, 7);
     if ((iw == 0 || ih == 0) && (uint64_t)ow * oh * c != 0)
         return kpu_diag_set(diag, KPU_ERR_FORMAT, layer, "layer %ld (%s): empty %lux%lu input",
                             (long)layer, tname(type), (unsigned long)iw, (unsigned long)ih);
-    uint64_t in_bytes = kpu_v3_mul(kpu_v3_mul(kpu_v3_mul(iw, ih), c), elem);
-    st = need_main(kpu_v3_word(b, 1), in_bytes, main_size, "input", type, diag, layer);
-    if (st != KPU_OK)
-        return st;
-    set_out(d, ow, oh, c, is_float ? KPU_DTYPE_FLOAT32 : KPU_DTYPE_UINT8, kpu_v3_word(b, 2));
-    d->wi = iw;
-    d->hi = ih;
-    d->chi = c;
-    return need_main(d->wr_main, d->wr_main_size, main_size, "output", type, diag, layer);
+    return describe_map(type, b, main_size, type == KL_RESIZE_NEAREST_NEIGHBOR, d, diag, layer);
 }
 
 static kpu_status_t describe_concat(uint32_t type, const kpu_v3_body_t *b, uint64_t main_size,
@@ -164,12 +171,8 @@ static kpu_status_t describe_vector(uint32_t type, const kpu_v3_body_t *b, uint6
     if (st != KPU_OK)
         return st;
     uint32_t count = kpu_v3_word(b, 3);
-    st = need_main(kpu_v3_word(b, 1), kpu_v3_mul(count, in_elem), main_size, "input", type,
-                   diag, layer);
-    if (st != KPU_OK)
-        return st;
     set_out(d, count, 1, 1, out_dt, kpu_v3_word(b, 2));
-    return need_main(d->wr_main, d->wr_main_size, main_size, "output", type, diag, layer);
+    return need_in_out(type, b, kpu_v3_mul(count, in_elem), main_size, d, diag, layer);
 }
 
 kpu_status_t kpu_v3_cpu_describe(uint32_t type, const kpu_v3_body_t *b, uint64_t main_size,
@@ -209,13 +212,10 @@ kpu_status_t kpu_v3_cpu_describe(uint32_t type, const kpu_v3_body_t *b, uint64_t
         uint32_t ks = kpu_v3_word(b, 3), ch = kpu_v3_word(b, 4);
         if (ks == 0)
             return bad_field("kernel_size", ks, type, diag, layer);
-        st = need_main(kpu_v3_word(b, 1), kpu_v3_mul(kpu_v3_mul(ks, ch), 4), main_size, "input",
-                       type, diag, layer);
-        if (st != KPU_OK)
-            return st;
         set_out(d, 1, 1, ch, F, kpu_v3_word(b, 2));
         d->chi = ch;
-        return need_main(d->wr_main, d->wr_main_size, main_size, "output", type, diag, layer);
+        return need_in_out(type, b, kpu_v3_mul(kpu_v3_mul(ks, ch), 4), main_size, d, diag,
+                           layer);
     }
     case KL_QUANTIZED_MAX_POOL2D:
     case KL_AVERAGE_POOL2D:
@@ -243,13 +243,10 @@ kpu_status_t kpu_v3_cpu_describe(uint32_t type, const kpu_v3_body_t *b, uint64_t
             return st;
         if (kpu_v3_word(b, 5) > 2)
             return bad_field("activation", kpu_v3_word(b, 5), type, diag, layer);
-        st = need_main(kpu_v3_word(b, 1), kpu_v3_mul(ic, 4), main_size, "input", type, diag, layer);
-        if (st != KPU_OK)
-            return st;
         set_out(d, oc, 1, 1, F, kpu_v3_word(b, 2));
         d->wi = ic;
         d->hi = d->chi = 1;
-        return need_main(d->wr_main, d->wr_main_size, main_size, "output", type, diag, layer);
+        return need_in_out(type, b, kpu_v3_mul(ic, 4), main_size, d, diag, layer);
     }
     case KL_TENSORFLOW_FLATTEN: {
         st = need_body(b, 24, type, diag, layer);
@@ -257,9 +254,6 @@ kpu_status_t kpu_v3_cpu_describe(uint32_t type, const kpu_v3_body_t *b, uint64_t
             return st;
         uint32_t w = kpu_v3_word(b, 3), h = kpu_v3_word(b, 4), c = kpu_v3_word(b, 5);
         uint64_t bytes = kpu_v3_mul(kpu_v3_mul(kpu_v3_mul(w, h), c), 4);
-        st = need_main(kpu_v3_word(b, 1), bytes, main_size, "input", type, diag, layer);
-        if (st != KPU_OK)
-            return st;
         uint64_t n = bytes / 4;
         set_out(d, n > UINT32_MAX ? UINT32_MAX : (uint32_t)n, 1, 1, F, kpu_v3_word(b, 2));
         d->wr_main_size = bytes;
@@ -267,7 +261,7 @@ kpu_status_t kpu_v3_cpu_describe(uint32_t type, const kpu_v3_body_t *b, uint64_t
         d->wi = w;
         d->hi = h;
         d->chi = c;
-        return need_main(d->wr_main, d->wr_main_size, main_size, "output", type, diag, layer);
+        return need_in_out(type, b, bytes, main_size, d, diag, layer);
     }
     case KL_RESIZE_NEAREST_NEIGHBOR:
     case KL_QUANTIZED_RESIZE_NEAREST_NEIGHBOR:
@@ -279,27 +273,19 @@ kpu_status_t kpu_v3_cpu_describe(uint32_t type, const kpu_v3_body_t *b, uint64_t
         uint32_t ch = kpu_v3_word(b, 3), cs = kpu_v3_word(b, 4);
         if ((st = need_body(b, 20 + 8 * (uint64_t)ch, type, diag, layer)))
             return st;
-        st = need_main(kpu_v3_word(b, 1), kpu_v3_mul(ch, cs), main_size, "input", type, diag,
-                       layer);
-        if (st != KPU_OK)
-            return st;
         set_out(d, cs, 1, ch, F, kpu_v3_word(b, 2));
         d->chi = ch;
-        return need_main(d->wr_main, d->wr_main_size, main_size, "output", type, diag, layer);
+        return need_in_out(type, b, kpu_v3_mul(ch, cs), main_size, d, diag, layer);
     }
     case KL_K210_REMOVE_PADDING: {
         st = need_body(b, 16, type, diag, layer);
         if (st != KPU_OK)
             return st;
         uint32_t ch = kpu_v3_word(b, 3);
-        st = need_main(kpu_v3_word(b, 1), kpu_v3_mul(ch, 16), main_size, "input", type, diag,
-                       layer);
-        if (st != KPU_OK)
-            return st;
         set_out(d, ch, 1, 1, U, kpu_v3_word(b, 2));
         d->wi = d->hi = 4;
         d->chi = ch;
-        return need_main(d->wr_main, d->wr_main_size, main_size, "output", type, diag, layer);
+        return need_in_out(type, b, kpu_v3_mul(ch, 16), main_size, d, diag, layer);
     }
     default:
         return kpu_diag_set(diag, KPU_ERR_LAYER_TYPE, layer, "layer %ld: type %lu (%s) is not a "
