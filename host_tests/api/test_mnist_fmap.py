@@ -95,7 +95,7 @@ def test_voc_yolo2_finds_bicycle_car_and_dog():
     kpu.deinit(task)
 
 
-def test_iris_v4_needs_set_outputs():
+def test_iris_v4_runs_without_set_outputs(capsys):
     from maixkpu._core import lib
     from maixkpu.maixpy.flash import HostFlash
 
@@ -109,13 +109,25 @@ def test_iris_v4_needs_set_outputs():
     finally:
         kpu.set_flash(None)
     assert task.model_size() == 720
-    with pytest.raises(OSError) as exc:
-        kpu.forward(task, [5.1, 3.8, 1.9, 0.4])
-    assert str(exc.value).startswith("ERR_OUTPUTS_SET: need kpu.set_outputs() to set shape")
-    assert kpu.set_outputs(task, 0, 3, 1, 2) is False  # 3*1*2 floats != the 12-byte output
-    assert kpu.set_outputs(task, 1, 3, 1, 1) is False
-    assert kpu.set_outputs(task, 0, 3, 1, 1) is True
+    golden = (16.077795, 5.607656, -2.071745)
+    # no set_outputs: the shape comes from the graph (the last matmul: 3 columns x 1 row)
     out = kpu.forward(task, [5.1, 3.8, 1.9, 0.4])
     assert (out.typecode(), out.w(), out.h(), out.ch(), out.size()) == ("f", 3, 1, 1, 12)
-    assert np.allclose(out[:], (16.077795, 5.607656, -2.071745), atol=1e-5, rtol=0)
+    assert np.allclose(out[:], golden, atol=1e-5, rtol=0)
+    assert out.index() == 3
+    # set_outputs is still checked with MaixPy's messages, and refused shapes change nothing
+    capsys.readouterr()
+    assert kpu.set_outputs(task, 0, 3, 1, 2) is False  # 3*1*2 floats != the 12-byte output
+    assert capsys.readouterr().out == (
+        "w*h*ch!=12\n[MAIXPY]kpu: set_outputs arg value error: w,c,ch size not match output "
+        "size\n")
+    assert kpu.set_outputs(task, 1, 3, 1, 1) is False
+    assert capsys.readouterr().out == ("[MAIXPY]kpu: set_outputs arg value error:kmodel output "
+                                       "idx 1 out of range\n")
+    assert (kpu.get_output(task, 0).w(), kpu.get_output(task, 0).h()) == (3, 1)
+    # a shape set_outputs accepted is the one reported
+    assert kpu.set_outputs(task, 0, 1, 3, 1) is True
+    out = kpu.forward(task, [5.1, 3.8, 1.9, 0.4])
+    assert (out.typecode(), out.w(), out.h(), out.ch(), out.size()) == ("f", 1, 3, 1, 12)
+    assert np.allclose(out[:], golden, atol=1e-5, rtol=0)
     kpu.deinit(task)

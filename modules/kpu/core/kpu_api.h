@@ -10,7 +10,9 @@
  *  - the fmap of a non-K210_CONV layer has w = element count (MaixPy: byte count);
  *  - set_layers may stop after any layer, also K210_ADD_PADDING / K210_UPLOAD;
  *  - every detection is returned (MaixPy overflows an array of 10);
- *  - use after kpu_net_deinit is KPU_ERR_STATE, never a crash. */
+ *  - use after kpu_net_deinit is KPU_ERR_STATE, never a crash;
+ *  - V4 nets run without set_outputs (no 2013): output shapes come from the graph
+ *    (kpu_v4_output_info); a set_outputs shape, still checked, overrides them. */
 #ifndef KPU_API_H
 #define KPU_API_H
 
@@ -115,8 +117,9 @@ kpu_status_t kpu_net_check_image(const kpu_net_t *net, int has_ai, uint32_t w, u
 kpu_status_t kpu_net_set_layers(kpu_net_t *net, int32_t n, kpu_diag_t *diag);
 int32_t kpu_net_active_layers(const kpu_net_t *net); /* 0: all */
 
-/* set_outputs (V4 only): V3 -> KPU_ERR_VERSION (2002), bad index -> KPU_ERR_INDEX (2011),
- * w*h*ch*4 != output bytes -> KPU_ERR_SIZE (2012). */
+/* set_outputs (V4 only, optional): V3 / V5 -> KPU_ERR_VERSION (2002), bad index ->
+ * KPU_ERR_INDEX (2011), w*h*ch*4 != output bytes -> KPU_ERR_SIZE (2012). The shape replaces the
+ * graph's in the maps of that output (typecode 'f'). */
 kpu_status_t kpu_net_set_output_shape(kpu_net_t *net, uint32_t index, uint32_t w, uint32_t h,
                                       uint32_t ch, kpu_diag_t *diag);
 
@@ -129,10 +132,13 @@ int32_t kpu_net_last_layer(const kpu_net_t *net);
 /* Incremented by every forward and by deinit: a map taken earlier is stale when it differs. */
 uint32_t kpu_net_generation(const kpu_net_t *net);
 
-/* A feature map as MaixPy's kpu_fmap describes it (4.8): w/h/ch/typecode of the last computed
- * layer: K210_CONV -> its output size and 'B'; other layers -> h = ch = 1, typecode from 4.8.1
- * and w = element count (MaixPy's w = size is fixed). data points into net memory and is
- * valid until the next forward or deinit. */
+/* A feature map as MaixPy's kpu_fmap describes it (4.8). V3: w/h/ch/typecode of the last
+ * computed layer: K210_CONV -> its output size and 'B'; other layers -> h = ch = 1, typecode
+ * from 4.8.1 and w = element count (MaixPy's w = size is fixed). V4 / V5 ('B' uint8, 'f'
+ * float32): after a partial run the layer as kpu_model_layer_output_info describes it; after a
+ * full run V4 output i has the set_outputs shape ('f') or the graph's (kpu_v4_output_info), V5
+ * output i the recorded shape of a program-only model, else w = element count, h = ch = 1.
+ * data points into net memory and is valid until the next forward or deinit. */
 typedef struct kpu_fmap {
     const uint8_t *data;
     size_t size;          /* bytes */
@@ -165,7 +171,8 @@ int kpu_net_has_yolo2(const kpu_net_t *net);
 const float *kpu_net_yolo2_args(const kpu_net_t *net, float *threshold, float *nms,
                                 uint32_t *anchor_num);
 /* run_yolo2's decode step after kpu_net_forward: output 0 (float32) of the last run with the
- * shape of the last K210_CONV layer computed. Without init_yolo2: KPU_ERR_STATE. A shape that
+ * shape of its map (V4: set_outputs or the graph; V5: a recorded shape) or, for V3, of the
+ * last K210_CONV layer computed. Without init_yolo2: KPU_ERR_STATE. A shape that
  * does not fit the anchors: KPU_ERR_ARGUMENT ("region_layer_init err!"). *dets points into the
  * net and stays valid until the next decode or deinit; *count may be 0. */
 kpu_status_t kpu_net_yolo2_decode(kpu_net_t *net, const kpu_yolo2_detection_t **dets,

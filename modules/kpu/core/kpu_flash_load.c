@@ -6,6 +6,7 @@
 #include "kmodel_v3.h"
 
 #define KMDL_MAGIC 0x4B4D444Cu
+#define KMDL_SWAPPED 0x4C444D4Bu /* "KMDL" after model_le2be */
 #define V4_HEADER_BYTES 40u
 #define LAYER_HEADERS_PER_READ 32u
 
@@ -128,6 +129,18 @@ kpu_status_t kpu_flash_model_info(const kpu_flash_t *flash, uint32_t addr, int e
     int be = 0;
     uint32_t version = kpu_kmodel_version(head, sizeof head, &be);
     uint32_t first = rd(head);
+    if (first == KMDL_SWAPPED)
+        return kpu_diag_set(diag, KPU_ERR_VERSION, -1,
+                            "the kmodel at 0x%lx is word-swapped (big-endian) %s: KPU.load_flash "
+                            "streams only kmodel V3; flash the original file%s",
+                            (unsigned long)addr, rd(head + 4) == 0x04000000u ? "V4" : "V4/V5",
+                            rd(head + 4) == 0x04000000u ? " and open it with KPU.load(offset)"
+                                                        : "");
+    if (expect_big_endian && version == 4)
+        return kpu_diag_set(diag, KPU_ERR_VERSION, -1,
+                            "KPU.load_flash streams kmodel V3 only: open the kmodel V4 at 0x%lx "
+                            "with KPU.load(0x%lx) (the whole model is read into memory)",
+                            (unsigned long)addr, (unsigned long)addr);
     if (version == 5)
         return kpu_diag_set(diag, KPU_ERR_VERSION, -1,
                             "kmodel V5 (nncase 1.x) at 0x%lx is not supported: MaixPy runs V3 "

@@ -4,6 +4,7 @@
 #include "kpu_net_internal.h"
 
 #include "kmodel_v3.h"
+#include "kmodel_v4.h"
 
 /* ----- counting allocator ------------------------------------------------------------------ */
 
@@ -305,21 +306,6 @@ kpu_status_t kpu_net_set_output_shape(kpu_net_t *net, uint32_t index, uint32_t w
     return KPU_OK;
 }
 
-static kpu_status_t check_outputs_set(const kpu_net_t *net, kpu_diag_t *diag)
-{
-    if (kpu_model_version(net->model) != 4)
-        return KPU_OK;
-    uint32_t n = kpu_model_output_count(net->model), set = 0;
-    for (uint32_t i = 0; i < KPU_API_OUTPUT_SLOTS; i++)
-        if (net->out_shape[i][0] && net->out_shape[i][1] && net->out_shape[i][2])
-            set++;
-    if (set != n)
-        return kpu_diag_set(diag, KPU_ERR_OUTPUTS_NOT_SET, -1,
-                            "%lu of %lu outputs have a shape: call set_outputs for each",
-                            (unsigned long)set, (unsigned long)n);
-    return KPU_OK;
-}
-
 /* ----- forward and maps --------------------------------------------------------------------- */
 
 /* Copies the map of a partial run's last layer now: KPU RAM belongs to the next run. */
@@ -365,9 +351,6 @@ kpu_status_t kpu_net_forward(kpu_net_t *net, const kpu_backend_t *backend, const
     } else if (net->active_layers > 0) {
         last = net->active_layers - 1;
     }
-    st = check_outputs_set(net, diag);
-    if (st != KPU_OK)
-        return st;
     net->generation++;
     net->last_layer = -1;
     net->map_size = 0;
@@ -402,6 +385,56 @@ char kpu_layer_typecode(uint32_t type)
     }
 }
 
+/* Shape and element type of a V4 / V5 map (fmap->data, size, index already set):
+ *  - a partial run: the last computed layer as the model describes it;
+ *  - V4 output i: the shape set_outputs gave (float32, as MaixPy), else the graph's
+ *    (kpu_v4_output_info);
+ *  - V5 output i: the program layer's shape when the model has one (CPU-only models), else
+ *    the element count (w) of the output's type. */
+static kpu_status_t describe_graph_map(const kpu_net_t *net, uint32_t index, int partial,
+                                       kpu_fmap_t *fmap, kpu_diag_t *diag)
+{
+    kpu_layer_info_t li;
+    kpu_status_t st = kpu_model_layer_info(net->model, fmap->index, &li, diag);
+    if (st != KPU_OK)
+        return st;
+    fmap->layer_type = li.type;
+    uint32_t version = kpu_model_version(net->model);
+    if (!partial && version == 4 && index < KPU_API_OUTPUT_SLOTS &&
+        net->out_shape[index][0] && net->out_shape[index][1] && net->out_shape[index][2]) {
+        fmap->w = net->out_shape[index][0];
+        fmap->h = net->out_shape[index][1];
+        fmap->ch = net->out_shape[index][2];
+        fmap->typecode = 'f';
+        return KPU_OK;
+    }
+    kpu_tensor_info_t ti;
+    memset(&ti, 0, sizeof ti);
+    if (partial || (version == 5 && index == 0 && li.type == KL_INVALID))
+        st = kpu_model_layer_output_info(net->model, fmap->index, &ti, diag);
+    else if (version == 4)
+        st = kpu_v4_output_info(net->model, index, &ti, diag);
+    else {
+        const uint8_t *data;
+        st = kpu_model_output(net->model, index, &data, &ti.size, &ti.dtype, diag);
+        ti.w = (uint32_t)(ti.size / (ti.dtype == KPU_DTYPE_FLOAT32 ? 4u : 1u));
+        ti.h = ti.c = 1;
+    }
+    if (st != KPU_OK)
+        return st;
+    size_t es = ti.dtype == KPU_DTYPE_FLOAT32 ? 4u : 1u;
+    fmap->typecode = ti.dtype == KPU_DTYPE_FLOAT32 ? 'f' : 'B';
+    if ((uint64_t)ti.w * ti.h * ti.c * es == fmap->size) {
+        fmap->w = ti.w;
+        fmap->h = ti.h;
+        fmap->ch = ti.c;
+    } else { /* a shape that does not cover the bytes: describe them flat */
+        fmap->w = (uint32_t)(fmap->size / es);
+        fmap->h = fmap->ch = 1;
+    }
+    return KPU_OK;
+}
+
 kpu_status_t kpu_net_get_output(const kpu_net_t *net, uint32_t index, kpu_fmap_t *fmap,
                                 kpu_diag_t *diag)
 {
@@ -430,16 +463,8 @@ kpu_status_t kpu_net_get_output(const kpu_net_t *net, uint32_t index, kpu_fmap_t
     }
     fmap->index = last;
     fmap->generation = net->generation;
-    if (kpu_model_version(net->model) == 4) {
-        /* V4: the shape set_outputs gave, always float32 (4.8) */
-        if (index < KPU_API_OUTPUT_SLOTS) {
-            fmap->w = net->out_shape[index][0];
-            fmap->h = net->out_shape[index][1];
-            fmap->ch = net->out_shape[index][2];
-        }
-        fmap->typecode = 'f';
-        return KPU_OK;
-    }
+    if (kpu_model_version(net->model) != 3)
+        return describe_graph_map(net, index, last + 1 < net->layer_count, fmap, diag);
     kpu_layer_info_t li;
     st = kpu_model_layer_info(net->model, last, &li, diag);
     if (st != KPU_OK)

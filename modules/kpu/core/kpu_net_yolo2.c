@@ -1,5 +1,7 @@
 /* init_yolo2 / run_yolo2 of a net: MaixPy's argument checks and messages (4.4), and the region
- * layer (yolo2.h) on output 0 of the last run with the shape of its last K210_CONV layer. */
+ * layer (yolo2.h) on output 0 of the last run, shaped as its map describes it (V4: set_outputs
+ * or the graph; V5: the shape the model records) or, for V3 (and V5 outputs without a recorded
+ * shape), as its last K210_CONV layer. */
 #include "kpu_net_internal.h"
 
 kpu_status_t kpu_net_init_yolo2(kpu_net_t *net, float threshold, float nms, uint32_t anchor_num,
@@ -91,8 +93,9 @@ kpu_status_t kpu_net_yolo2_decode(kpu_net_t *net, const kpu_yolo2_detection_t **
                             "output 0 (layer %lu) is not float32: the region layer needs the "
                             "dequantized output", (unsigned long)out.index);
     kpu_layer_info_t conv;
-    if (kpu_model_version(net->model) == 4) {
-        /* V4: output 0's shape from set_outputs */
+    uint32_t version = kpu_model_version(net->model);
+    if (version == 4 || (version == 5 && (out.h > 1 || out.ch > 1))) {
+        /* V4: output 0's shape from set_outputs or the graph; V5: the recorded shape */
         memset(&conv, 0, sizeof conv);
         conv.wo = out.w;
         conv.ho = out.h;

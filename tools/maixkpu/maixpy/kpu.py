@@ -12,7 +12,10 @@ error texts. Where MaixPy crashes or misbehaves, this module gives a clear error
   documented meaning; set_layers + forward + get_output work as in MaixPy);
 - the map of a layer other than K210_CONV has w = element count (MaixPy: byte count);
 - maps are copies taken when they are made, so nothing dangles after deinit;
-- a collected net frees its model silently (MaixPy prints ``kpu_net __del__``).
+- a collected net frees its model silently (MaixPy prints ``kpu_net __del__``);
+- kmodel V4 nets run without set_outputs (no 2013): output shapes come from the graph, and a
+  shape set_outputs accepted replaces them; maps of inner V4 / V5 layers have their layer's
+  shape and element type ('B' uint8, 'f' float32); V5 nets (nncase 1.x) load and run too.
 
 Host extensions: forward / run_yolo2 also take any buffer-protocol object holding the planar
 input bytes (as the firmware glue does for ports without ``image``); ``set_flash`` chooses what
@@ -248,7 +251,8 @@ def load(offset_or_path: Any) -> kpu_net:
 
 
 def load_flash(model_addr: Any, is_dual_buf: Any, batch_size: Any, spi_speed: Any) -> kpu_net:
-    """A word-swapped ("big-endian") V3 model in flash, weights streamed per layer."""
+    """A word-swapped ("big-endian") V3 model in flash, weights streamed per layer. V4 models
+    are refused (2002, the text says to use ``load(offset)`` of the original file)."""
     args = (model_addr, is_dual_buf, batch_size, spi_speed)
     if not all(isinstance(a, int) for a in args):
         raise ValueError(PREFIX + "load_flash arg format error: task=kpu.load_flash(flash_addr, "
@@ -274,8 +278,9 @@ def deinit(kpu_net_obj: Any) -> bool:
 
 
 def set_outputs(*args: Any) -> bool:
-    """``set_outputs(net, idx, w, h, ch)`` for kmodel V4 outputs; prints and returns False on
-    a refused shape (a V3 net gives the 'ctx error' line with 2002)."""
+    """``set_outputs(net, idx, w, h, ch)`` for kmodel V4 outputs (optional: without it the
+    graph's shape is reported); prints and returns False on a refused shape (a V3 or V5 net
+    gives the 'ctx error' line with 2002)."""
     usage = "set_outputs(task, int idx, int w, int h, int ch)"
     if len(args) != 5:
         raise TypeError(f"set_outputs takes 5 positional arguments ({len(args)} given): {usage}")
