@@ -101,24 +101,33 @@ kpu_status_t kpu_ram_layout_load(const kpu_ram_layout_t *l, const uint8_t *ram, 
     return KPU_OK;
 }
 
+/* Row by row through the backend: from src into KPU RAM when src is set, else into dst. */
+static kpu_status_t backend_rows(const kpu_ram_layout_t *l, const kpu_backend_t *backend,
+                                 uint32_t line, uint32_t first, uint32_t count,
+                                 const uint8_t *src, uint8_t *dst, size_t chw_size)
+{
+    kpu_status_t st = check_copy(l, line, first, count, chw_size);
+    if (st != KPU_OK)
+        return st;
+    size_t base = (size_t)line * KPU_RAM_LINE_BYTES, i = 0;
+    for (uint32_t c = first; c < first + count; c++)
+        for (uint32_t y = 0; y < l->height; y++, i += l->width) {
+            size_t at = base + kpu_ram_layout_offset(l, c, y, 0);
+            st = src ? backend->ops->ram_write(backend->self, at, src + i, l->width)
+                     : backend->ops->ram_read(backend->self, at, dst + i, l->width);
+            if (st != KPU_OK)
+                return st;
+        }
+    return KPU_OK;
+}
+
 kpu_status_t kpu_ram_layout_write(const kpu_ram_layout_t *l, const kpu_backend_t *backend,
                                   uint32_t line, uint32_t first_channel, uint32_t count,
                                   const uint8_t *chw, size_t chw_size)
 {
     if (backend == NULL || backend->ops == NULL || backend->ops->ram_write == NULL || chw == NULL)
         return KPU_ERR_ARGUMENT;
-    kpu_status_t st = check_copy(l, line, first_channel, count, chw_size);
-    if (st != KPU_OK)
-        return st;
-    size_t base = (size_t)line * KPU_RAM_LINE_BYTES;
-    for (uint32_t c = first_channel; c < first_channel + count; c++)
-        for (uint32_t y = 0; y < l->height; y++, chw += l->width) {
-            st = backend->ops->ram_write(backend->self, base + kpu_ram_layout_offset(l, c, y, 0),
-                                         chw, l->width);
-            if (st != KPU_OK)
-                return st;
-        }
-    return KPU_OK;
+    return backend_rows(l, backend, line, first_channel, count, chw, NULL, chw_size);
 }
 
 kpu_status_t kpu_ram_layout_read(const kpu_ram_layout_t *l, const kpu_backend_t *backend,
@@ -127,16 +136,5 @@ kpu_status_t kpu_ram_layout_read(const kpu_ram_layout_t *l, const kpu_backend_t 
 {
     if (backend == NULL || backend->ops == NULL || backend->ops->ram_read == NULL || chw == NULL)
         return KPU_ERR_ARGUMENT;
-    kpu_status_t st = check_copy(l, line, first_channel, count, chw_size);
-    if (st != KPU_OK)
-        return st;
-    size_t base = (size_t)line * KPU_RAM_LINE_BYTES;
-    for (uint32_t c = first_channel; c < first_channel + count; c++)
-        for (uint32_t y = 0; y < l->height; y++, chw += l->width) {
-            st = backend->ops->ram_read(backend->self, base + kpu_ram_layout_offset(l, c, y, 0),
-                                        chw, l->width);
-            if (st != KPU_OK)
-                return st;
-        }
-    return KPU_OK;
+    return backend_rows(l, backend, line, first_channel, count, NULL, chw, chw_size);
 }
