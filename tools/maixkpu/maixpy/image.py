@@ -227,18 +227,26 @@ class Image(ImageDrawing):
             return tuple(int(c) for c in raw_to_rgb888(np.uint16(v)))
         return int(v)
 
-    def __getitem__(self, index: int | slice) -> Any:
-        flat = self._flat()
+    @staticmethod
+    def _pixel_index(flat: np.ndarray, index: int | slice) -> int | slice:
+        """MicroPython's subscript rules: slices of step 1; ints from the end when negative."""
         if isinstance(index, slice):
             if index.step not in (None, 1):
                 raise OSError("only slices with step=1 (aka None) are supported")
-            return tuple(self._value_out(v) for v in flat[index])
+            return index
         i = int(index)
         if i < 0:
             i += flat.size
         if not 0 <= i < flat.size:
             raise IndexError("Image index out of range")
-        return self._value_out(flat[i])
+        return i
+
+    def __getitem__(self, index: int | slice) -> Any:
+        flat = self._flat()
+        at = self._pixel_index(flat, index)
+        if isinstance(at, slice):
+            return tuple(self._value_out(v) for v in flat[at])
+        return self._value_out(flat[at])
 
     def _value_in(self, value: Any) -> int:
         if self._bpp == BPP_RGB565:
@@ -249,10 +257,9 @@ class Image(ImageDrawing):
 
     def __setitem__(self, index: int | slice, value: Any) -> None:
         flat = self._flat()
-        if isinstance(index, slice):
-            if index.step not in (None, 1):
-                raise OSError("only slices with step=1 (aka None) are supported")
-            target = flat[index]
+        at = self._pixel_index(flat, index)
+        if isinstance(at, slice):
+            target = flat[at]
             if isinstance(value, list):
                 if len(value) != target.size:
                     raise OSError("cannot grow or shrink image")
@@ -260,12 +267,7 @@ class Image(ImageDrawing):
             else:
                 target[...] = self._value_in(value)
             return
-        i = int(index)
-        if i < 0:
-            i += flat.size
-        if not 0 <= i < flat.size:
-            raise IndexError("Image index out of range")
-        flat[i] = self._value_in(value)
+        flat[at] = self._value_in(value)
 
     # ----- pixels ------------------------------------------------------------------------------
 
