@@ -226,3 +226,30 @@ def test_v5_forward_fmap_netinfo(name, tmp_path):
         assert bytes(gray)[:plane] == bytes(first)[-plane:]
     finally:
         kpu.deinit(net)
+
+
+def test_v5_program_only_model_reports_its_output_shape(monkeypatch, tmp_path):
+    """A CPU-only V5 model (one stackvm program: exp of a 3 x 32 x 32 float input) whose output
+    records the shape [3, 32, 32]: one program layer, and the map has the recorded shape."""
+    from host_tests.v5 import svasm
+
+    plain = svasm._shape
+    monkeypatch.setattr(svasm, "_shape",
+                        lambda dims: plain([3, 32, 32] if list(dims) == [3072] else dims))
+    prog = svasm.Program()
+    prog.view_regs(0, [1, 3, 32, 32])
+    prog.lea(svasm.INPUT, 0)
+    prog.lea(svasm.OUTPUT, 0)
+    prog.tensor(0x26, "BBBBB", svasm.DT_F32, 0, 1, 1, 5)  # unary exp
+    path = tmp_path / "exp.kmodel"
+    path.write_bytes(svasm.kmodel(bytes(prog.code), in_shape=[1, 3, 32, 32], out_elems=3072))
+    net = kpu.load(str(path))
+    try:
+        x = np.linspace(-2.0, 2.0, 3072, dtype=np.float32)
+        out = kpu.forward(net, x.tolist())
+        assert (out.typecode(), out.w(), out.h(), out.ch(), out.index()) == ("f", 32, 32, 3, 0)
+        assert np.allclose(out[:], np.exp(x), rtol=1e-6, atol=0)
+        (row,) = quiet_netinfo(net)
+        assert (row.index(), row.type()) == (0, lib.KL_INVALID)
+    finally:
+        kpu.deinit(net)
