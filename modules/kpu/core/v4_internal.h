@@ -164,6 +164,9 @@ uint64_t v4_bcast_offset(const v4_shape_t *s, const int32_t idx[4]);
 /* A broadcast operand: every dimension at least 1 when the output has elements. */
 kpu_status_t v4_need_bcast(v4_ctx_t *c, const v4_shape_t *s, uint64_t out_count,
                            const char *what);
+/* The operands of a (quantized) binary node, of elem_size bytes: equal shapes run flat,
+ * others broadcast to out_shape. */
+kpu_status_t v4_need_binary(v4_ctx_t *c, const v4_node_t *n, uint32_t elem_size);
 
 /* Pointers of checked operands (run time only). */
 static inline const uint8_t *v4_src(const v4_ctx_t *c, const v4_range_t *r)

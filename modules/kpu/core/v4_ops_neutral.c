@@ -32,6 +32,24 @@ static int same_shape(const v4_shape_t *a, const v4_shape_t *b)
     return memcmp(a->d, b->d, sizeof a->d) == 0;
 }
 
+kpu_status_t v4_need_binary(v4_ctx_t *c, const v4_node_t *n, uint32_t elem_size)
+{
+    kpu_status_t st;
+    uint64_t count = v4_shape_count(&n->out_shape);
+    if (same_shape(&n->in_shape, &n->b_shape))
+        count = v4_shape_count(&n->in_shape);
+    else if ((st = v4_need_shape(c, &n->out_shape, "out_shape")) != KPU_OK)
+        return st;
+    uint64_t a_bytes = v4_mul(v4_shape_count(&n->in_shape), elem_size);
+    uint64_t b_bytes = v4_mul(v4_shape_count(&n->b_shape), elem_size);
+    if ((st = v4_need_bcast(c, &n->in_shape, count, "a_shape")) != KPU_OK ||
+        (st = v4_need_bcast(c, &n->b_shape, count, "b_shape")) != KPU_OK ||
+        (st = v4_need_read(c, &n->in, -1, a_bytes, "input a")) != KPU_OK ||
+        (st = v4_need_read(c, &n->in_b, -1, b_bytes, "input b")) != KPU_OK)
+        return st;
+    return v4_need_write(c, &n->out, -1, v4_mul(count, elem_size), "output");
+}
+
 /* ---- binary ------------------------------------------------------------------------------ */
 
 kpu_status_t v4_dec_binary(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
@@ -48,19 +66,7 @@ kpu_status_t v4_dec_binary(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
         return KPU_OK;
     if (n->op > 5)
         return v4_fail(c, KPU_ERR_FORMAT, "binary op %lu (0..5)", (unsigned long)n->op);
-    uint64_t count = v4_shape_count(&n->out_shape);
-    if (same_shape(&n->in_shape, &n->b_shape))
-        count = v4_shape_count(&n->in_shape);
-    else if ((st = v4_need_shape(c, &n->out_shape, "out_shape")) != KPU_OK)
-        return st;
-    if ((st = v4_need_bcast(c, &n->in_shape, count, "a_shape")) != KPU_OK ||
-        (st = v4_need_bcast(c, &n->b_shape, count, "b_shape")) != KPU_OK ||
-        (st = v4_need_read(c, &n->in, -1, v4_mul(v4_shape_count(&n->in_shape), 4), "input a"))
-            != KPU_OK ||
-        (st = v4_need_read(c, &n->in_b, -1, v4_mul(v4_shape_count(&n->b_shape), 4),
-                           "input b")) != KPU_OK)
-        return st;
-    return v4_need_write(c, &n->out, -1, v4_mul(count, 4), "output");
+    return v4_need_binary(c, n, 4);
 }
 
 float v4_binary_f32(uint32_t op, float a, float b)

@@ -257,16 +257,7 @@ kpu_status_t v4_dec_quantized_binary(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
         (st = need_shift(c, n->q[5], "input_b_shift")) != KPU_OK ||
         (st = need_shift(c, n->q[8], "output_shift")) != KPU_OK)
         return st;
-    int same = memcmp(&n->in_shape, &n->b_shape, sizeof n->in_shape) == 0;
-    uint64_t count = same ? v4_shape_count(&n->in_shape) : v4_shape_count(&n->out_shape);
-    if (!same && (st = v4_need_shape(c, &n->out_shape, "out_shape")) != KPU_OK)
-        return st;
-    if ((st = v4_need_bcast(c, &n->in_shape, count, "a_shape")) != KPU_OK ||
-        (st = v4_need_bcast(c, &n->b_shape, count, "b_shape")) != KPU_OK ||
-        (st = v4_need_read(c, &n->in, -1, v4_shape_count(&n->in_shape), "input a")) != KPU_OK ||
-        (st = v4_need_read(c, &n->in_b, -1, v4_shape_count(&n->b_shape), "input b")) != KPU_OK)
-        return st;
-    return v4_need_write(c, &n->out, -1, count, "output");
+    return v4_need_binary(c, n, 1);
 }
 
 /* One element; 0 on success, -1 for a division by zero. */
