@@ -168,6 +168,18 @@ kpu_status_t v4_need_bcast(v4_ctx_t *c, const v4_shape_t *s, uint64_t out_count,
  * others broadcast to out_shape. */
 kpu_status_t v4_need_binary(v4_ctx_t *c, const v4_node_t *n, uint32_t elem_size);
 
+/* Steps idx to the next index of s in row-major order (last axis fastest); 0 after the last.
+ * A walk starts at {0, 0, 0, 0}, so only over a shape that has elements. */
+static inline int v4_next_index(const v4_shape_t *s, int32_t idx[4])
+{
+    for (int i = 3; i >= 0; i--) {
+        if (++idx[i] < s->d[i])
+            return 1;
+        idx[i] = 0;
+    }
+    return 0;
+}
+
 /* Pointers of checked operands (run time only). */
 static inline const uint8_t *v4_src(const v4_ctx_t *c, const v4_range_t *r)
 {

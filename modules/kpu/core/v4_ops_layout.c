@@ -5,7 +5,7 @@
 
 #include <math.h>
 
-static uint64_t offset4(const v4_shape_t *s, const int64_t idx[4])
+static uint64_t offset4(const v4_shape_t *s, const int32_t idx[4])
 {
     uint64_t off = 0;
     for (int i = 0; i < 4; i++)
@@ -61,24 +61,21 @@ kpu_status_t v4_run_pad(v4_ctx_t *c, const v4_node_t *n)
     uint8_t *o = v4_dst(c, &n->out);
     uint32_t es = v4_elem_size(n->in.dtype);
     const v4_shape_t *s = &n->out_shape;
-    int64_t idx[4], src[4];
+    int32_t idx[4] = {0, 0, 0, 0}, src[4];
     if (v4_shape_count(s) == 0) /* an empty dimension: no work (the others may be huge) */
         return KPU_OK;
-    for (idx[0] = 0; idx[0] < s->d[0]; idx[0]++)
-        for (idx[1] = 0; idx[1] < s->d[1]; idx[1]++)
-            for (idx[2] = 0; idx[2] < s->d[2]; idx[2]++)
-                for (idx[3] = 0; idx[3] < s->d[3]; idx[3]++) {
-                    int inside = 1;
-                    for (int i = 0; i < 4; i++) {
-                        src[i] = idx[i] - n->paddings[i][0];
-                        if (idx[i] < n->paddings[i][0] || idx[i] >= s->d[i] - n->paddings[i][1])
-                            inside = 0;
-                    }
-                    const uint8_t *from = inside ? in + offset4(&n->in_shape, src) * es
-                                                 : n->pad_value;
-                    memmove(o, from, es); /* operands may overlap */
-                    o += es;
-                }
+    do {
+        int inside = 1;
+        for (int i = 0; i < 4; i++) {
+            int64_t v = (int64_t)idx[i] - n->paddings[i][0];
+            int on_axis = v >= 0 && v < n->in_shape.d[i];
+            inside &= on_axis;
+            src[i] = on_axis ? (int32_t)v : 0;
+        }
+        const uint8_t *from = inside ? in + offset4(&n->in_shape, src) * es : n->pad_value;
+        memmove(o, from, es); /* operands may overlap */
+        o += es;
+    } while (v4_next_index(s, idx));
     return KPU_OK;
 }
 
@@ -115,17 +112,14 @@ kpu_status_t v4_run_transpose(v4_ctx_t *c, const v4_node_t *n)
     uint8_t *o = v4_dst(c, &n->out);
     uint32_t es = v4_elem_size(n->in.dtype);
     const v4_shape_t *s = &n->in_shape;
-    int64_t idx[4], to[4];
+    int32_t idx[4] = {0, 0, 0, 0}, to[4];
     if (v4_shape_count(s) == 0)
         return KPU_OK;
-    for (idx[0] = 0; idx[0] < s->d[0]; idx[0]++)
-        for (idx[1] = 0; idx[1] < s->d[1]; idx[1]++)
-            for (idx[2] = 0; idx[2] < s->d[2]; idx[2]++)
-                for (idx[3] = 0; idx[3] < s->d[3]; idx[3]++) {
-                    for (int i = 0; i < 4; i++)
-                        to[i] = idx[n->perm[i]];
-                    memmove(o + offset4(&n->out_shape, to) * es, in + offset4(s, idx) * es, es);
-                }
+    do {
+        for (int i = 0; i < 4; i++)
+            to[i] = idx[n->perm[i]];
+        memmove(o + offset4(&n->out_shape, to) * es, in + offset4(s, idx) * es, es);
+    } while (v4_next_index(s, idx));
     return KPU_OK;
 }
 
@@ -177,18 +171,15 @@ kpu_status_t v4_run_strided_slice(v4_ctx_t *c, const v4_node_t *n)
     uint8_t *o = v4_dst(c, &n->out);
     uint32_t es = v4_elem_size(n->in.dtype);
     const v4_shape_t *s = &n->out_shape;
-    int64_t k[4], idx[4];
+    int32_t k[4] = {0, 0, 0, 0}, idx[4];
     if (v4_shape_count(s) == 0)
         return KPU_OK;
-    for (k[0] = 0; k[0] < s->d[0]; k[0]++)
-        for (k[1] = 0; k[1] < s->d[1]; k[1]++)
-            for (k[2] = 0; k[2] < s->d[2]; k[2]++)
-                for (k[3] = 0; k[3] < s->d[3]; k[3]++) {
-                    for (int i = 0; i < 4; i++)
-                        idx[i] = n->begin[i] + k[i] * n->strides[i];
-                    memmove(o, in + offset4(&n->in_shape, idx) * es, es);
-                    o += es;
-                }
+    do {
+        for (int i = 0; i < 4; i++) /* proven inside the input at load */
+            idx[i] = (int32_t)(n->begin[i] + (int64_t)k[i] * n->strides[i]);
+        memmove(o, in + offset4(&n->in_shape, idx) * es, es);
+        o += es;
+    } while (v4_next_index(s, k));
     return KPU_OK;
 }
 

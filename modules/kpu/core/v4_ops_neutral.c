@@ -92,19 +92,16 @@ kpu_status_t v4_run_binary(v4_ctx_t *c, const v4_node_t *n)
                                   n->act_max));
         return KPU_OK;
     }
-    const v4_shape_t *s = &n->out_shape;
     uint64_t i = 0;
-    int32_t idx[4];
-    if (v4_shape_count(s) == 0) /* an empty dimension: no work (the others may be huge) */
+    int32_t idx[4] = {0, 0, 0, 0};
+    /* an empty dimension: no work (the others may be huge) */
+    if (v4_shape_count(&n->out_shape) == 0)
         return KPU_OK;
-    for (idx[0] = 0; idx[0] < s->d[0]; idx[0]++)
-        for (idx[1] = 0; idx[1] < s->d[1]; idx[1]++)
-            for (idx[2] = 0; idx[2] < s->d[2]; idx[2]++)
-                for (idx[3] = 0; idx[3] < s->d[3]; idx[3]++) {
-                    float va = v4_ldf(a, v4_bcast_offset(&n->in_shape, idx));
-                    float vb = v4_ldf(b, v4_bcast_offset(&n->b_shape, idx));
-                    v4_stf(o, i++, v4_clamp(v4_binary_f32(n->op, va, vb), n->act_min, n->act_max));
-                }
+    do {
+        float va = v4_ldf(a, v4_bcast_offset(&n->in_shape, idx));
+        float vb = v4_ldf(b, v4_bcast_offset(&n->b_shape, idx));
+        v4_stf(o, i++, v4_clamp(v4_binary_f32(n->op, va, vb), n->act_min, n->act_max));
+    } while (v4_next_index(&n->out_shape, idx));
     return KPU_OK;
 }
 
@@ -422,24 +419,21 @@ kpu_status_t v4_run_reduce(v4_ctx_t *c, const v4_node_t *n)
     uint32_t out_count = n->out.size / 4u;
     for (uint32_t i = 0; i < out_count; i++)
         v4_stf(o, i, n->init_value);
-    const v4_shape_t *s = &n->in_shape;
     uint64_t i = 0;
-    int32_t idx[4];
+    int32_t idx[4] = {0, 0, 0, 0};
     /* an empty dimension means no input element (the other dimensions may be huge) */
-    for (idx[0] = 0; v4_shape_count(s) != 0 && idx[0] < s->d[0]; idx[0]++)
-        for (idx[1] = 0; idx[1] < s->d[1]; idx[1]++)
-            for (idx[2] = 0; idx[2] < s->d[2]; idx[2]++)
-                for (idx[3] = 0; idx[3] < s->d[3]; idx[3]++) {
-                    uint64_t at = v4_bcast_offset(&n->out_shape, idx);
-                    float acc = v4_ldf(o, at), x = v4_ldf(in, i++);
-                    if (n->op == 1)
-                        acc = x < acc ? x : acc;
-                    else if (n->op == 2)
-                        acc = acc < x ? x : acc;
-                    else
-                        acc = acc + x;
-                    v4_stf(o, at, acc);
-                }
+    if (v4_shape_count(&n->in_shape) != 0)
+        do {
+            uint64_t at = v4_bcast_offset(&n->out_shape, idx);
+            float acc = v4_ldf(o, at), x = v4_ldf(in, i++);
+            if (n->op == 1)
+                acc = x < acc ? x : acc;
+            else if (n->op == 2)
+                acc = acc < x ? x : acc;
+            else
+                acc = acc + x;
+            v4_stf(o, at, acc);
+        } while (v4_next_index(&n->in_shape, idx));
     if (n->op == 0) {
         /* counts from the range sizes, as the host runtime */
         float scale = (float)out_count / (float)(n->in.size / 4u);

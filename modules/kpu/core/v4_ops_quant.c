@@ -296,17 +296,15 @@ kpu_status_t v4_run_quantized_binary(v4_ctx_t *c, const v4_node_t *n)
                 return v4_fail(c, KPU_ERR_RUN, "quantized_binary: division by zero");
         return KPU_OK;
     }
-    const v4_shape_t *s = &n->out_shape;
     uint64_t i = 0;
-    int32_t idx[4];
-    if (v4_shape_count(s) == 0) /* an empty dimension: no work (the others may be huge) */
+    int32_t idx[4] = {0, 0, 0, 0};
+    /* an empty dimension: no work (the others may be huge) */
+    if (v4_shape_count(&n->out_shape) == 0)
         return KPU_OK;
-    for (idx[0] = 0; idx[0] < s->d[0]; idx[0]++)
-        for (idx[1] = 0; idx[1] < s->d[1]; idx[1]++)
-            for (idx[2] = 0; idx[2] < s->d[2]; idx[2]++)
-                for (idx[3] = 0; idx[3] < s->d[3]; idx[3]++, i++)
-                    if (qbinary(n, a[v4_bcast_offset(&n->in_shape, idx)],
-                                b[v4_bcast_offset(&n->b_shape, idx)], &o[i]))
-                        return v4_fail(c, KPU_ERR_RUN, "quantized_binary: division by zero");
+    do {
+        if (qbinary(n, a[v4_bcast_offset(&n->in_shape, idx)],
+                    b[v4_bcast_offset(&n->b_shape, idx)], &o[i++]))
+            return v4_fail(c, KPU_ERR_RUN, "quantized_binary: division by zero");
+    } while (v4_next_index(&n->out_shape, idx));
     return KPU_OK;
 }
