@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc as host_gc
 import importlib
+import importlib.util
 import os as host_os
 import threading
 import time as host_time
@@ -238,9 +239,24 @@ def maixpy_module(name: str) -> ModuleFactory:
                 raise
             raise ImportError(f"no module named '{name}'") from None
         hook = getattr(mod, "board_module", None)
-        return hook(ctx) if callable(hook) else mod
+        if not callable(hook):
+            return mod
+        # a private copy per board: the hook binds module state (flash, camera, paths) that
+        # must not leak into host code or into another board in the same process
+        copy = _private_copy(mod)
+        bound = copy.board_module(ctx)
+        return copy if bound is mod else bound
 
     return make
+
+
+def _private_copy(mod: ModuleType) -> ModuleType:
+    spec = importlib.util.find_spec(mod.__name__)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot copy module {mod.__name__}")
+    copy = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(copy)
+    return copy
 
 
 _HOST_MODULES = {
