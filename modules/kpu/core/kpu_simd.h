@@ -16,7 +16,11 @@
 #if defined(__x86_64__) && defined(__linux__) && defined(__has_attribute)
 #if __has_attribute(target_clones)
 #undef KPU_KERNEL
+#if defined(__clang__) /* rejects noinline next to it; clones are never inlined anyway */
+#define KPU_KERNEL __attribute__((target_clones("avx2", "default")))
+#else
 #define KPU_KERNEL __attribute__((noinline, target_clones("avx2", "default")))
+#endif
 #endif
 #endif
 
