@@ -20,6 +20,15 @@ from maixkpu.maixpy import image, kpu
 V4_TAIL = ("KL_V4_DEQUANTIZE", "KL_V4_BINARY", "KL_V4_BINARY")
 
 
+@pytest.fixture(autouse=True)
+def host_defaults():
+    """Host flash and paths (a virtual board run earlier in this process may have installed
+    its own)."""
+    kpu.host_reset()
+    yield
+    kpu.host_reset()
+
+
 @pytest.fixture(scope="module")
 def dog() -> image.Image:
     img = image.Image(str(shared_model("nncase_dog_320x240.bmp")))
