@@ -89,14 +89,30 @@ def test_v4_size_formula():
     assert info.size == start + 8 * nodes + bodies == len(blob)
 
 
-def test_v5_erased_and_foreign_flash_are_2002():
+def v5_declared_size(blob: bytes) -> int:
+    """32-byte model header + every module's size (offset 24 of its header), read with struct."""
+    off = 32
+    for _ in range(struct.unpack_from("<I", blob, 20)[0]):
+        off += struct.unpack_from("<I", blob, off + 24)[0]
+    return off
+
+
+def test_v5_size_from_its_module_headers():
+    blob = shared_model("nncase_master_benchmark_cpu_mnist.kmodel").read_bytes()
+    flash = MemFlash()
+    flash.write(ADDR, blob)
+    st, info, _ = info_of(flash)
+    assert st == lib.KPU_OK and info.version == 5
+    assert info.size == v5_declared_size(blob) and 0 <= len(blob) - info.size < 8
+    st, _, text = info_of(flash, big_endian=1)  # load_flash streams V3 only
+    assert st == lib.KPU_ERR_VERSION and "KPU.load(0x100000)" in text
+
+
+def test_erased_and_foreign_flash_are_2002():
     flash = MemFlash()
     st, _, text = info_of(flash)
     assert st == lib.KPU_ERR_VERSION and lib.kpu_status_maixpy_code(st) == 2002
     assert "no model at flash address 0x100000" in text and "0xFF" in text
-    flash.write(ADDR, shared_model("nncase_master_benchmark_cpu_mnist.kmodel").read_bytes())
-    st, _, text = info_of(flash)
-    assert st == lib.KPU_ERR_VERSION and "kmodel V5" in text
     flash.write(ADDR, b"\x7fELF" + bytes(60))
     st, _, text = info_of(flash)
     assert st == lib.KPU_ERR_VERSION and "no kmodel at 0x100000: first word 0x464c457f" in text

@@ -262,3 +262,27 @@ def test_v5_program_only_model_reports_its_output_shape(monkeypatch, tmp_path):
         assert (row.index(), row.type()) == (0, lib.KL_INVALID)
     finally:
         kpu.deinit(net)
+
+
+def test_v5_model_loads_from_flash_like_v3():
+    """KPU.load(offset) works out a V5 model's size from its module headers and runs it."""
+    from host_tests.v5 import svasm
+    from maixkpu.maixpy.flash import HostFlash
+
+    prog = svasm.Program()
+    prog.view_regs(0, [1, 3, 32, 32])
+    prog.lea(svasm.INPUT, 0)
+    prog.lea(svasm.OUTPUT, 0)
+    prog.tensor(0x26, "BBBBB", svasm.DT_F32, 0, 1, 1, 5)  # unary exp
+    blob = svasm.kmodel(bytes(prog.code), in_shape=[1, 3, 32, 32], out_elems=3072)
+    flash = HostFlash()
+    flash.write(0x500000, blob)
+    kpu.set_flash(flash)
+    try:
+        net = kpu.load(0x500000)
+        assert net.model_addr() == 0x500000 and net.model_size() == len(blob)
+        x = np.linspace(-1.0, 1.0, 3072, dtype=np.float32)
+        assert np.allclose(kpu.forward(net, x.tolist())[:], np.exp(x), rtol=1e-6, atol=0)
+        kpu.deinit(net)
+    finally:
+        kpu.set_flash(None)

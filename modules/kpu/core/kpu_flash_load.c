@@ -7,6 +7,8 @@
 
 #define KMDL_MAGIC 0x4B4D444Cu
 #define KMDL_SWAPPED 0x4C444D4Bu /* "KMDL" after model_le2be */
+#define V5_HEADER_BYTES 32u
+#define V5_MODULE_HEADER_BYTES 48u
 #define V4_HEADER_BYTES 40u
 #define LAYER_HEADERS_PER_READ 32u
 
@@ -94,6 +96,30 @@ static kpu_status_t sum_bodies(const kpu_flash_t *flash, uint32_t addr, uint64_t
     return KPU_OK;
 }
 
+/* V5 (kmodel-v4-v5.md B1): the 32-byte model header, then modules back to back, each with its
+ * own total size at offset 24 of its 48-byte header. */
+static kpu_status_t v5_size(const kpu_flash_t *flash, uint32_t addr, uint32_t modules,
+                            uint32_t max_size, uint64_t *total, kpu_diag_t *diag)
+{
+    uint64_t off = V5_HEADER_BYTES;
+    for (uint32_t m = 0; m < modules; m++) {
+        uint8_t mh[V5_MODULE_HEADER_BYTES];
+        if (off + sizeof mh > max_size)
+            break; /* finish_size reports the size error */
+        kpu_status_t st = raw_read(flash, (uint64_t)addr + off, mh, sizeof mh, 0, diag);
+        if (st != KPU_OK)
+            return st;
+        uint32_t size = rd(mh + 24);
+        if (size < sizeof mh)
+            return kpu_diag_set(diag, KPU_ERR_FORMAT, -1,
+                                "V5 module %lu: size %lu is smaller than its header",
+                                (unsigned long)m, (unsigned long)size);
+        off += size;
+    }
+    *total = modules == 0 ? 0 : off;
+    return KPU_OK;
+}
+
 static kpu_status_t finish_size(uint64_t total, uint32_t addr, uint32_t max_size,
                                 kpu_flash_model_t *info, kpu_diag_t *diag)
 {
@@ -141,10 +167,11 @@ kpu_status_t kpu_flash_model_info(const kpu_flash_t *flash, uint32_t addr, int e
                             "KPU.load_flash streams kmodel V3 only: open the kmodel V4 at 0x%lx "
                             "with KPU.load(0x%lx) (the whole model is read into memory)",
                             (unsigned long)addr, (unsigned long)addr);
-    if (version == 5)
+    if (expect_big_endian && version == 5)
         return kpu_diag_set(diag, KPU_ERR_VERSION, -1,
-                            "kmodel V5 (nncase 1.x) at 0x%lx is not supported: MaixPy runs V3 "
-                            "(nncase v0.1) and V4 (nncase v0.2) models", (unsigned long)addr);
+                            "KPU.load_flash streams kmodel V3 only: open the kmodel V5 at 0x%lx "
+                            "with KPU.load(0x%lx) (the whole model is read into memory)",
+                            (unsigned long)addr, (unsigned long)addr);
     if (version == 0)
         return kpu_diag_set(diag, KPU_ERR_VERSION, -1,
                             first == KMDL_MAGIC ? "unknown kmodel version %lu at 0x%lx"
@@ -162,7 +189,7 @@ kpu_status_t kpu_flash_model_info(const kpu_flash_t *flash, uint32_t addr, int e
                             "KPU.load_flash, or flash the original file", (unsigned long)addr);
     info->version = version;
     info->big_endian = be;
-    uint64_t sum = 0, total;
+    uint64_t sum = 0, total = 0;
     if (version == 3) {
         if (be)
             kpu_kmodel_swap_words(head, sizeof head);
@@ -172,6 +199,8 @@ kpu_status_t kpu_flash_model_info(const kpu_flash_t *flash, uint32_t addr, int e
             return finish_size(layers ? off + 8ull * layers : 0, addr, max_size, info, diag);
         st = sum_bodies(flash, addr, off, layers, be, &sum, diag);
         total = off + 8ull * layers + sum;
+    } else if (version == 5) {
+        st = v5_size(flash, addr, rd(head + 20), max_size, &total, diag);
     } else {
         uint32_t constants = rd(head + 16), nodes = rd(head + 24);
         uint32_t inputs = rd(head + 28), outputs = rd(head + 32);
