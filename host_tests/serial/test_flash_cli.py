@@ -4,6 +4,8 @@ from __future__ import annotations
 import hashlib
 import random
 import socket
+import struct
+import threading
 from pathlib import Path
 
 import pytest
@@ -66,3 +68,28 @@ def test_flash_reports_failure_when_nothing_answers(
                    "--timeout", "0.3", "--quiet"])
     assert rc == 1
     assert "FAILED: no K210 boot ROM answered" in capsys.readouterr().err
+
+
+def test_flash_reports_a_connection_lost_mid_run_without_a_traceback(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "fw.bin").write_bytes(b"\x13" * 100)
+    with socket.socket() as server:  # accepts, reads the first bytes, then drops the link
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        url = f"socket://127.0.0.1:{server.getsockname()[1]}"
+
+        def drop() -> None:
+            conn, _ = server.accept()
+            conn.recv(16)
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()  # linger 0: a reset, so the flasher's next read fails
+
+        dropper = threading.Thread(target=drop, daemon=True)
+        dropper.start()
+        rc = main(["flash", str(tmp_path / "fw.bin"), "--port", url, "--board", "none",
+                   "--timeout", "0.3", "--quiet"])
+        dropper.join(5)
+    assert rc == 1
+    err = capsys.readouterr().err
+    assert "FAILED: serial connection lost" in err
+    assert "Traceback" not in err

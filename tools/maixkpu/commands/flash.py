@@ -41,6 +41,8 @@ def load_regions(path: Path, force: bool, flash_size: int) -> list[tuple[int, by
 
 
 def cmd_flash(args: argparse.Namespace) -> int:
+    import serial
+
     from maixkpu.isp.flasher import Flasher, FlashError, FlashOptions, open_port
     from maixkpu.isp.journal import ResumeJournal, default_path, plan_key
     from maixkpu.isp.progress import FlashProgress
@@ -69,6 +71,9 @@ def cmd_flash(args: argparse.Namespace) -> int:
             port.close()
     except (FlashError, Stage2Error) as exc:
         print(f"maixkpu flash: FAILED: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except serial.SerialException as exc:  # the port went away mid-run (unplugged, closed)
+        print(f"maixkpu flash: FAILED: serial connection lost: {exc}", file=sys.stderr)
         return EXIT_FAILED
     progress.summary(report.summary())
     if report.verified is None and not args.no_verify and not args.quiet:
