@@ -363,3 +363,21 @@ def test_reset_mid_transfer_fails_maixkpu_flash_cleanly(tmp_path: Path) -> None:
     assert "FAILED" in result.stderr
     with FlashImage(flash_file) as image:
         assert image.boot_image() is None  # the firmware never got written completely
+
+
+def test_cli_fault_options_reach_both_directions(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from maixkpu.cli import main
+    from maixkpu.commands import vboard as vboard_command
+
+    served: list[FaultPlan] = []
+    monkeypatch.setattr(vboard_command, "_serve",
+                        lambda flash, faults, args: served.append(faults) or 0)
+    assert main(["vboard", "--flash", str(tmp_path / "f.img"), "--seed", "4",
+                 "--drop-rate", "0.1", "--corrupt-rate", "0.2", "--rx-drop-rate", "0.3",
+                 "--rx-corrupt-rate", "0.01", "--stop-after", "7"]) == 0
+    assert served == [FaultPlan(seed=4, drop_rate=0.1, corrupt_rate=0.2, rx_drop_rate=0.3,
+                                rx_corrupt_rate=0.01, stop_after=7)]
+    assert main(["vboard", "--flash", str(tmp_path / "f.img"), "--rx-corrupt-rate", "2"]) == 2
+    assert "rx_corrupt_rate must be within 0..1" in capsys.readouterr().err

@@ -52,6 +52,10 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="board->host bytes lost with probability P")
     faults.add_argument("--corrupt-rate", type=float, default=0.0, metavar="P",
                         help="board->host bytes with flipped bits with probability P")
+    faults.add_argument("--rx-drop-rate", type=float, default=0.0, metavar="P",
+                        help="host->board bytes lost with probability P")
+    faults.add_argument("--rx-corrupt-rate", type=float, default=0.0, metavar="P",
+                        help="host->board bytes with flipped bits with probability P")
     faults.add_argument("--stop-after", type=int, metavar="N",
                         help="hang (deaf and mute until a reset) after N bytes from the host")
     faults.add_argument("--reset-after", type=int, metavar="N",
@@ -87,7 +91,8 @@ def run(args: argparse.Namespace) -> int:
             return 2
     try:
         faults = Faults(seed=args.seed, drop_rate=args.drop_rate,
-                           corrupt_rate=args.corrupt_rate, stop_after=args.stop_after,
+                           corrupt_rate=args.corrupt_rate, rx_drop_rate=args.rx_drop_rate,
+                           rx_corrupt_rate=args.rx_corrupt_rate, stop_after=args.stop_after,
                            reset_after=args.reset_after)
     except ValueError as exc:
         print(f"maixkpu vboard: error: {exc}", file=sys.stderr)
