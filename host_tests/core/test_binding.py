@@ -186,6 +186,19 @@ def test_output_before_any_run_is_a_state_error(iris: core.Model) -> None:
         iris.output(0)
 
 
+def test_output_after_a_partial_run_is_a_state_error() -> None:
+    with core.Model.load(shared_model(MNIST)) as mnist:
+        digit = np.full(28 * 28, 200, dtype=np.uint8)
+        full = mnist.run(digit)[0]
+        mnist.run(np.zeros(28 * 28, dtype=np.uint8), last_layer=1)
+        with pytest.raises(core.KpuStateError) as info:
+            mnist.output(0)  # the stale output of the earlier full run must not come back
+        assert "needs a full run: the last run stopped at layer 1" in str(info.value)
+        with pytest.raises(core.KpuIndexError):
+            mnist.output(1)
+        assert np.array_equal(mnist.run(digit)[0], full) and mnist.output(0).shape == full.shape
+
+
 def test_output_and_layer_indexes_out_of_range(iris: core.Model) -> None:
     iris.run(IRIS_IN)
     with pytest.raises(core.KpuIndexError) as info:

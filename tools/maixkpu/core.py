@@ -505,6 +505,11 @@ class Model:
         dtype = ffi.new("kpu_dtype_t *")
         diag = _new_diag()
         _raise(lib.kpu_model_output(handle, self._u32(index), data, size, dtype, diag), diag)
+        ran = self.last_run_layer
+        if ran != self.layer_count - 1:  # a partial run leaves the outputs of an older run
+            raise error_for(lib.KPU_ERR_STATE,
+                            f"output {index} needs a full run: the last run stopped at layer "
+                            f"{ran}; read layer_output({ran}) instead", ran)
         np_dtype = _NP_DTYPE.get(int(dtype[0]), np.dtype(np.uint8))
         n = int(size[0]) // np_dtype.itemsize
         arr = np.frombuffer(ffi.buffer(data[0], n * np_dtype.itemsize), dtype=np_dtype).copy()
