@@ -1,6 +1,6 @@
 # MaixPy's KPU module for MicroPython (make-based ports): make USER_C_MODULES=<repo>/modules
 # The portable core (core/) is compiled as library code (not scanned for qstrs); the glue (mp/)
-# is the module proper. kpu_alloc_std.c is the host's malloc allocator: the glue brings its own.
+# is the module proper.
 #
 # MAIXKPU_HAL selects the platform file (mp/kpu_hal.h): unix (a flash image file; malloc), qemu
 # (a memory-mapped flash image; a RAM region for models) or none (the port compiles its own,
@@ -16,7 +16,14 @@ MAIXKPU_HAL := unix
 endif
 endif
 
+# the malloc allocator (core/kpu_alloc_std.c) serves ports with a C heap: unix, and ports that
+# set MAIXKPU_ALLOC_STD=1 (ports/k210); qemu's HAL brings a region allocator instead
+MAIXKPU_ALLOC_STD ?= $(if $(filter unix,$(MAIXKPU_HAL)),1,0)
+ifeq ($(MAIXKPU_ALLOC_STD),1)
+SRC_USERMOD_LIB_C += $(wildcard $(KPU_MOD_DIR)/core/*.c)
+else
 SRC_USERMOD_LIB_C += $(filter-out $(KPU_MOD_DIR)/core/kpu_alloc_std.c,$(wildcard $(KPU_MOD_DIR)/core/*.c))
+endif
 SRC_USERMOD_LIB_C += $(KPU_MOD_DIR)/mp/kpu_format.c
 ifneq ($(MAIXKPU_HAL),none)
 SRC_USERMOD_LIB_C += $(KPU_MOD_DIR)/mp/kpu_hal_$(MAIXKPU_HAL).c

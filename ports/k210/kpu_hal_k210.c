@@ -8,6 +8,7 @@
 #include "k210_flash.h"
 #include "k210_time.h"
 #include "kpu_backend_k210.h"
+#include "kpu_alloc_std.h"
 #include "kpu_hal.h"
 
 #ifndef MAIXKPU_K210_STREAM_BYTES
@@ -30,39 +31,15 @@ const kpu_flash_t *kpu_hal_flash(void)
     return &k210_flash;
 }
 
-/* malloc with the alignment the core asks for: the original pointer sits just before the
- * aligned block. */
-static void *heap_alloc(void *ctx, size_t size, size_t align)
-{
-    (void)ctx;
-    if (align < sizeof(void *)) {
-        align = sizeof(void *);
-    }
-    if (size > SIZE_MAX - align - sizeof(void *)) {
-        return NULL;
-    }
-    uint8_t *raw = malloc(size + align + sizeof(void *));
-    if (raw == NULL) {
-        return NULL;
-    }
-    uintptr_t p = ((uintptr_t)raw + sizeof(void *) + align - 1) & ~(uintptr_t)(align - 1);
-    ((void **)p)[-1] = raw;
-    return (void *)p;
-}
-
-static void heap_free(void *ctx, void *ptr)
-{
-    (void)ctx;
-    if (ptr != NULL) {
-        free(((void **)ptr)[-1]);
-    }
-}
-
-static const kpu_allocator_t k210_allocator = {heap_alloc, heap_free, NULL};
-
+/* models live in the C heap (outside MicroPython's GC heap), through the core's malloc
+ * allocator */
 const kpu_allocator_t *kpu_hal_allocator(void)
 {
-    return &k210_allocator;
+    static kpu_allocator_t heap;
+    if (heap.alloc == NULL) {
+        heap = kpu_alloc_std();
+    }
+    return &heap;
 }
 
 size_t kpu_hal_sys_heap_free(size_t held)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "kpu_alloc_std.h"
 #include "kpu_hal.h"
 
 #define KPU_HAL_DEFAULT_FLASH "maixkpu-flash.bin"
@@ -33,39 +34,15 @@ const kpu_flash_t *kpu_hal_flash(void)
     return &unix_flash;
 }
 
-/* malloc with the alignment the core asks for: the original pointer sits just before the
- * aligned block. */
-static void *unix_alloc(void *ctx, size_t size, size_t align)
-{
-    (void)ctx;
-    if (align < sizeof(void *)) {
-        align = sizeof(void *);
-    }
-    if (size > SIZE_MAX - align - sizeof(void *)) {
-        return NULL;
-    }
-    uint8_t *raw = malloc(size + align + sizeof(void *));
-    if (raw == NULL) {
-        return NULL;
-    }
-    uintptr_t p = ((uintptr_t)raw + sizeof(void *) + align - 1) & ~(uintptr_t)(align - 1);
-    ((void **)p)[-1] = raw;
-    return (void *)p;
-}
-
-static void unix_free(void *ctx, void *ptr)
-{
-    (void)ctx;
-    if (ptr != NULL) {
-        free(((void **)ptr)[-1]);
-    }
-}
-
-static const kpu_allocator_t unix_allocator = {unix_alloc, unix_free, NULL};
-
+/* models live in the C heap (outside MicroPython's GC heap), through the core's malloc
+ * allocator */
 const kpu_allocator_t *kpu_hal_allocator(void)
 {
-    return &unix_allocator;
+    static kpu_allocator_t heap;
+    if (heap.alloc == NULL) {
+        heap = kpu_alloc_std();
+    }
+    return &heap;
 }
 
 size_t kpu_hal_sys_heap_free(size_t held)
