@@ -4,6 +4,7 @@ The CLI commands (`maixkpu detect/fmap/check`) and `make demo` are thin layers o
 """
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -111,24 +112,46 @@ class Detector:
         return tensor, bool(np.array_equal(tensor, self.host.layer_map(pushed.ai, layer)))
 
 
+def _label_font(size: int) -> Any:
+    """Pillow's built-in font at `size` pixels (Pillow 10.1+), else its small bitmap font."""
+    from PIL import ImageFont
+
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:  # Pillow before 10.1: no size argument
+        return ImageFont.load_default()
+
+
 def draw_detections(picture: PILImage.Image, rows: list[list[Any]], config: DetectorConfig
                     ) -> PILImage.Image:
-    """The photo with the boxes (model-input pixels scaled to the photo) and labels."""
+    """The photo with the boxes (model-input pixels scaled to the photo) and labels: dark text
+    on a tag in the box's colour, above the box when it fits, else inside its top edge."""
     out = picture.convert("RGB").copy()
     sx, sy = out.width / config.width, out.height / config.height
     draw = ImageDraw.Draw(out)
+    font = _label_font(max(12, out.height // 24))
     for x, y, w, h, classid, value in rows:
         colour = BOX_COLOURS[classid % len(BOX_COLOURS)]
         box = (x * sx, y * sy, (x + w) * sx, (y + h) * sy)
         draw.rectangle(box, outline=colour, width=max(2, out.width // 200))
-        label_y = box[1] - 12 if box[1] >= 12 else box[3] + 2  # above the box when it fits
-        draw.text((box[0], label_y), f"{config.label(classid)} {value:.2f}", fill=colour)
+        text = f"{config.label(classid)} {value:.2f}"
+        left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
+        tag_w, tag_h = right - left + 4, bottom - top + 4
+        tag_x = min(max(box[0], 0), max(out.width - tag_w, 0))
+        tag_y = box[1] - tag_h if box[1] >= tag_h else max(box[1], 0)
+        draw.rectangle((tag_x, tag_y, tag_x + tag_w - 1, tag_y + tag_h - 1), fill=colour)
+        draw.text((tag_x + 2 - left, tag_y + 2 - top), text, fill=(0, 0, 0), font=font)
     return out
 
 
-def contact_sheet(pictures: list[PILImage.Image], height: int = 240, cols: int = 3
+def contact_sheet(pictures: list[PILImage.Image], height: int = 240, cols: int | None = None
                   ) -> PILImage.Image:
-    """Pictures scaled to one height, in rows of `cols`."""
+    """Pictures scaled to one height, in rows of `cols` (default: one row up to three
+    pictures, else a near-square grid, so four make 2 x 2 with no empty cells)."""
+    if cols is None:
+        n = len(pictures)
+        cols = n if n <= 3 else math.ceil(math.sqrt(n))
+    cols = max(cols, 1)
     scaled = [p.resize((max(1, round(p.width * height / p.height)), height)) for p in pictures]
     rows = [scaled[i:i + cols] for i in range(0, len(scaled), cols)] or [[]]
     width = max((sum(p.width for p in row) + 4 * (len(row) - 1) for row in rows), default=1)
