@@ -93,3 +93,29 @@ def test_flash_reports_a_connection_lost_mid_run_without_a_traceback(
     err = capsys.readouterr().err
     assert "FAILED: serial connection lost" in err
     assert "Traceback" not in err
+
+
+def test_board_types_name_their_wiring() -> None:
+    from maixkpu.commands.flash import isp_wiring
+
+    assert [isp_wiring(b) for b in ("maix_bit", "maix_dock", "maix_go", "generic")] == \
+        ["bit", "dan", "goE", "auto"]
+    assert [isp_wiring(b) for b in ("goD", "kd233", "maixduino", "none")] == \
+        ["goD", "kd233", "maixduino", "none"]  # kflash's wiring names stay as they are
+
+
+def test_flash_with_a_board_type_as_the_other_board_commands_take_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from maixkpu.vboard.board import VirtualBoard
+    from maixkpu.vboard.flash import FlashImage
+
+    firmware = random.Random(5).randbytes(30_000)
+    pkg = tmp_path / "fw.kfpkg"
+    write_kfpkg(pkg, Kfpkg([Entry(0, "fw.bin", firmware, True)]))
+    flash = FlashImage(size=16 << 20)
+    with VirtualBoard(flash, profile="bit") as board:
+        assert main(["flash", str(pkg), "--port", board.rfc2217_url or "", "--board",
+                     "maix_bit", "--quiet"]) == 0
+        assert board.wait_for(lambda: board.state == "app", 5.0)
+    assert flash.read(0, len(firmware) + 37) == boot_image(firmware)
+    assert "verified" in capsys.readouterr().err

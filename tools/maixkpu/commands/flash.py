@@ -16,6 +16,16 @@ class InputError(Exception):
     pass
 
 
+def isp_wiring(board: str) -> str:
+    """The ISP reset wiring for --board: a wiring name as kflash has them, or a board type of
+    the HIL harness (maix_bit, maix_go, ..., generic), as `maixkpu exec --board` takes."""
+    from maixkpu.board.profiles import BOARD_TYPES
+
+    if board in BOARD_NAMES or board == "none":
+        return board
+    return BOARD_TYPES[board].isp_board
+
+
 def load_regions(path: Path, force: bool, flash_size: int) -> list[tuple[int, bytes]]:
     """(address, bytes) to write: a kfpkg's entries, or a .bin as the bootable image at 0."""
     from maixkpu.kfpkg import KfpkgError, read_kfpkg
@@ -56,7 +66,8 @@ def cmd_flash(args: argparse.Namespace) -> int:
         print(f"maixkpu flash: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     journal = ResumeJournal(default_path(), plan_key(regions))
-    options = FlashOptions(board=args.board, baudrate=args.baud, verify=not args.no_verify,
+    options = FlashOptions(board=isp_wiring(args.board), baudrate=args.baud,
+                           verify=not args.no_verify,
                            journal=journal, resume=args.resume,
                            require_verify=args.require_verify,
                            skip_unchanged=not args.rewrite_all, retries=args.retries,
@@ -101,8 +112,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", metavar="PKG.kfpkg|FIRMWARE.bin")
     p.add_argument("--port", "-p", help="serial device or pyserial URL (rfc2217://, socket://); "
                                           "default: a virtual board started for this run")
-    p.add_argument("--board", "-B", choices=BOARD_NAMES + ("none",), default="auto",
-                   help="reset wiring (default auto; none: no DTR/RTS reset)")
+    from maixkpu.board.profiles import BOARD_TYPES
+
+    p.add_argument("--board", "-B", default="auto",
+                   choices=BOARD_NAMES + ("none",) + tuple(sorted(set(BOARD_TYPES) -
+                                                                  set(BOARD_NAMES))),
+                   help="reset wiring (default auto; none: no DTR/RTS reset) or a board type "
+                        "(maix_bit, maix_go, ...: its wiring)")
     p.add_argument("--baud", "-b", type=int, default=115200, help="stage-2 baud rate")
     p.add_argument("--quiet", "-q", action="store_true", help="only the summary line")
     p.add_argument("--no-verify", action="store_true", help="do not hash-check written data")
