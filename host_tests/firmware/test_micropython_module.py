@@ -22,9 +22,11 @@ DEVICE_SCRIPTS = REPO / "host_tests" / "device"
 PARITY_SCRIPTS = Path(__file__).resolve().parent / "micropython"
 FACE_KFPKG = "sipeed_face_model_at_0x300000.kfpkg"
 FACE_KMODEL = "sipeed_facedetect_320x240.kmodel"
-# Build switches that need no git submodule of MicroPython (btree, mbedtls) and no libffi
+# Build switches that need no git submodule of MicroPython (btree, mbedtls) and no libffi;
+# the TLS module is MICROPY_PY_SSL from v1.21 on, MICROPY_PY_USSL before (each tree ignores
+# the other's name)
 UNIX_BUILD_FLAGS = ["FROZEN_MANIFEST=", "MICROPY_PY_BTREE=0", "MICROPY_PY_SSL=0",
-                    "MICROPY_PY_FFI=0"]
+                    "MICROPY_PY_USSL=0", "MICROPY_SSL_MBEDTLS=0", "MICROPY_PY_FFI=0"]
 
 pytestmark = pytest.mark.skipif(
     not (Path(MICROPY_DIR) / "ports" / "unix" / "Makefile").is_file(),
