@@ -61,7 +61,8 @@ kpu_status_t kpu_hal_k210_backend(const kpu_backend_t **out, kpu_diag_t *diag)
 {
     if (k210_stream_buf == NULL) {
         size_t words = (MAIXKPU_K210_STREAM_BYTES + 7u) / 8u;
-        k210_stream_buf = heap_alloc(NULL, words * 8u, 64);
+        const kpu_allocator_t *heap = kpu_hal_allocator();
+        k210_stream_buf = heap->alloc(heap->ctx, words * 8u, 64);
         if (k210_stream_buf == NULL) {
             return kpu_diag_set(diag, KPU_ERR_NO_MEMORY, -1,
                                 "no memory for the KPU output stream buffer (%lu bytes)",
