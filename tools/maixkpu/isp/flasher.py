@@ -122,8 +122,13 @@ class IspLink:
         self.frames: deque[bytes] = deque()
         self.debug_lines: list[str] = []
 
-    def send(self, payload: bytes) -> None:
-        self.port.write(framing.slip_encode(payload))
+    def send(self, payload: bytes) -> float:
+        """Writes one frame; returns the seconds its bytes need on the line (10 bits a byte):
+        a socket-backed port (rfc2217://) returns from write() long before they are through."""
+        frame = framing.slip_encode(payload)
+        self.port.write(frame)
+        baud = getattr(self.port, "baudrate", 0) or 0
+        return len(frame) * 10 / baud if baud > 0 else 0.0
 
     def drain(self) -> None:
         """Forget replies that arrived late (to an earlier, already retried request)."""
@@ -149,9 +154,9 @@ class IspLink:
             self.frames.extend(self.decoder.feed(self.port.read(waiting or 1)))
 
     def request(self, payload: bytes, timeout: float) -> Response | None:
+        """Sends and waits for the reply: `timeout` counts from when the request is through."""
         self.drain()
-        self.send(payload)
-        return self.receive(timeout)
+        return self.receive(timeout + self.send(payload))
 
 
 class Flasher:
