@@ -210,11 +210,15 @@ def test_silent_board_gives_flash_error_within_the_timeout() -> None:
     lb.silent_after_writes = 40  # after the stage-2 upload, in the middle of the writes
     regions = [(0, boot_image(random.Random(2).randbytes(2_000_000)))]
     opts = fast_options(timeout=0.2, retries=3)
+    port = lb.port(timeout=0.05)
     with pytest.raises(FlashError, match=r"write of .* at 0x[0-9a-f]+: failed after 4 attempts "
                                          r"\(no reply\)"):
-        Flasher(lb.port(timeout=0.05), opts).run(regions)
+        Flasher(port, opts).run(regions)
     assert lb.silenced_at is not None
-    assert time.monotonic() - lb.silenced_at < 4 * 0.2 + 1.0  # 4 reply deadlines, then out
+    # 4 reply deadlines, each counted from when the 64 KiB chunk (SLIP-escaped: at most 2x)
+    # is through the line at the port's baud rate, then out
+    on_line = 2 * (64 * 1024 + 64) * 10 / port.baudrate
+    assert time.monotonic() - lb.silenced_at < 4 * (0.2 + on_line) + 1.0
     assert lb.device.flash.read(0, 2_000_037) != regions[0][1]
     assert not lb.device.reboot_requested
 
