@@ -240,6 +240,12 @@ def test_verify_byte_order_against_name_and_layout() -> None:
         "face.kmodel at 0x300000: big-endian (load_flash) kmodel where the layout wants a "
         "little-endian one"]
     assert messages(Kfpkg([Entry(0x600000, "face_be.kmodel", be, False)])) == []
+    unnamed = Entry(0x300000, "face.kmodel", be, False)  # nothing says it is meant to be swapped
+    assert messages(Kfpkg([unnamed])) == []
+    assert [p.message for p in verify(Kfpkg([unnamed]), core_check=False)] == [
+        "face.kmodel at 0x300000: big-endian (word-swapped) kmodel: only KPU.load_flash can use "
+        "it, KPU.load(0x300000) refuses it (name it *_be or set endian = \"big\" in the layout "
+        "to say it is meant)"]
 
 
 def test_verify_raw_data_at_zero_and_empty_package() -> None:

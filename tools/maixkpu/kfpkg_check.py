@@ -239,6 +239,10 @@ def _verify_model(entry: Entry, model: ModelInfo, where: str, i: int, add: AddPr
         want = "big-endian (load_flash)" if want_big else "little-endian"
         source = "the layout" if "endian" in entry.meta else "its _be name"
         add(ERROR, i, f"{where}: {have} kmodel where {source} wants a {want} one")
+    elif want_big is None and model.big_endian:
+        add(WARNING, i, f"{where}: big-endian (word-swapped) kmodel: only KPU.load_flash can "
+                        f"use it, KPU.load(0x{entry.address:x}) refuses it (name it *_be or set "
+                        f"endian = \"big\" in the layout to say it is meant)")
     if model.big_endian and model.version != 3:
         add(ERROR, i, f"{where}: big-endian V{model.version} kmodel (only V3 is word-swapped)")
     if entry.data is not None and len(entry.data) > MAIXPY_MODEL_LIMIT:
