@@ -18,23 +18,36 @@ static int32_t round_even(float t)
     return i;
 }
 
+/* The source and destination views every function here starts with (same shape, own element
+ * types and strides), and an iterator over both. */
+static kpu_status_t view_pair(sv_ctx_t *c, uint64_t src_addr, uint32_t src_dt, uint64_t dst_addr,
+                              uint32_t dst_dt, uint32_t shape_reg, uint32_t src_strides,
+                              uint32_t dst_strides, sv_tensor_t *src, sv_tensor_t *dst,
+                              sv_iter_t *it)
+{
+    kpu_status_t st = sv_view_regs(c, src_addr, src_dt, shape_reg, src_strides, 0, src);
+    if (st == KPU_OK)
+        st = sv_view_regs(c, dst_addr, dst_dt, shape_reg, dst_strides, 1, dst);
+    if (st != KPU_OK)
+        return st;
+    sv_iter_init(it, src->shape, src->rank);
+    sv_iter_add(it, src);
+    sv_iter_add(it, dst);
+    return KPU_OK;
+}
+
 static kpu_status_t quantize(sv_ctx_t *c, const sv_insn_t *in, const sv_args_t *a, int deq)
 {
     sv_tensor_t src, dst;
-    kpu_status_t st = sv_view_regs(c, (uint64_t)a->i[0], (uint32_t)in->v[0], (uint32_t)in->v[2],
-                                   (uint32_t)in->v[3], 0, &src);
-    if (st == KPU_OK)
-        st = sv_view_regs(c, (uint64_t)a->i[1], (uint32_t)in->v[1], (uint32_t)in->v[2],
-                          (uint32_t)in->v[4], 1, &dst);
+    sv_iter_t it;
+    kpu_status_t st = view_pair(c, (uint64_t)a->i[0], (uint32_t)in->v[0], (uint64_t)a->i[1],
+                                (uint32_t)in->v[1], (uint32_t)in->v[2], (uint32_t)in->v[3],
+                                (uint32_t)in->v[4], &src, &dst, &it);
     if (st != KPU_OK)
         return st;
     float scale = a->f[2], bias = a->f[3];
     int is_u8 = in->v[1] == V5_DT_U8 || in->v[0] == V5_DT_U8;
     float lo = is_u8 ? 0.0f : -128.0f, hi = is_u8 ? 255.0f : 127.0f;
-    sv_iter_t it;
-    sv_iter_init(&it, src.shape, src.rank);
-    sv_iter_add(&it, &src);
-    sv_iter_add(&it, &dst);
     for (; !it.done; sv_iter_next(&it)) {
         if (deq) {
             float q = (float)sv_get_i(src.p + it.off[0], src.dt);
@@ -59,17 +72,12 @@ static kpu_status_t quantize(sv_ctx_t *c, const sv_insn_t *in, const sv_args_t *
 static kpu_status_t convert(sv_ctx_t *c, const sv_insn_t *in, const sv_args_t *a)
 {
     sv_tensor_t src, dst;
-    kpu_status_t st = sv_view_regs(c, (uint64_t)a->i[0], (uint32_t)in->v[0], (uint32_t)in->v[2],
-                                   (uint32_t)in->v[3], 0, &src);
-    if (st == KPU_OK)
-        st = sv_view_regs(c, (uint64_t)a->i[1], (uint32_t)in->v[1], (uint32_t)in->v[2],
-                          (uint32_t)in->v[4], 1, &dst);
+    sv_iter_t it;
+    kpu_status_t st = view_pair(c, (uint64_t)a->i[0], (uint32_t)in->v[0], (uint64_t)a->i[1],
+                                (uint32_t)in->v[1], (uint32_t)in->v[2], (uint32_t)in->v[3],
+                                (uint32_t)in->v[4], &src, &dst, &it);
     if (st != KPU_OK)
         return st;
-    sv_iter_t it;
-    sv_iter_init(&it, src.shape, src.rank);
-    sv_iter_add(&it, &src);
-    sv_iter_add(&it, &dst);
     for (; !it.done; sv_iter_next(&it)) {
         const uint8_t *p = src.p + it.off[0];
         uint8_t *q = dst.p + it.off[1];
@@ -85,21 +93,16 @@ static kpu_status_t convert(sv_ctx_t *c, const sv_insn_t *in, const sv_args_t *a
 static kpu_status_t lut1d(sv_ctx_t *c, const sv_insn_t *in, const sv_args_t *a)
 {
     sv_tensor_t src, dst;
+    sv_iter_t it;
     uint32_t len = (uint32_t)in->v[4];
-    kpu_status_t st = sv_view_regs(c, (uint64_t)a->i[0], V5_DT_U8, (uint32_t)in->v[1],
-                                   (uint32_t)in->v[2], 0, &src);
-    if (st == KPU_OK)
-        st = sv_view_regs(c, (uint64_t)a->i[2], V5_DT_U8, (uint32_t)in->v[1],
-                          (uint32_t)in->v[3], 1, &dst);
+    kpu_status_t st = view_pair(c, (uint64_t)a->i[0], V5_DT_U8, (uint64_t)a->i[2], V5_DT_U8,
+                                (uint32_t)in->v[1], (uint32_t)in->v[2], (uint32_t)in->v[3], &src,
+                                &dst, &it);
     if (st != KPU_OK)
         return st;
     const uint8_t *table = sv_resolve(c, (uint64_t)a->i[1], len, 0);
     if (!table)
         return kpu_diag_set(c->diag, KPU_ERR_RUN, -1, "stackvm: lut1d table outside memory");
-    sv_iter_t it;
-    sv_iter_init(&it, src.shape, src.rank);
-    sv_iter_add(&it, &src);
-    sv_iter_add(&it, &dst);
     for (; !it.done; sv_iter_next(&it)) {
         uint8_t x = src.p[it.off[0]];
         if (x >= len)
@@ -113,17 +116,12 @@ static kpu_status_t lut1d(sv_ctx_t *c, const sv_insn_t *in, const sv_args_t *a)
 static kpu_status_t copy(sv_ctx_t *c, const sv_insn_t *in, const sv_args_t *a)
 {
     sv_tensor_t src, dst;
-    kpu_status_t st = sv_view_regs(c, (uint64_t)a->i[0], (uint32_t)in->v[0], (uint32_t)in->v[1],
-                                   (uint32_t)in->v[2], 0, &src);
-    if (st == KPU_OK)
-        st = sv_view_regs(c, (uint64_t)a->i[1], (uint32_t)in->v[0], (uint32_t)in->v[1],
-                          (uint32_t)in->v[3], 1, &dst);
+    sv_iter_t it;
+    kpu_status_t st = view_pair(c, (uint64_t)a->i[0], (uint32_t)in->v[0], (uint64_t)a->i[1],
+                                (uint32_t)in->v[0], (uint32_t)in->v[1], (uint32_t)in->v[2],
+                                (uint32_t)in->v[3], &src, &dst, &it);
     if (st != KPU_OK)
         return st;
-    sv_iter_t it;
-    sv_iter_init(&it, src.shape, src.rank);
-    sv_iter_add(&it, &src);
-    sv_iter_add(&it, &dst);
     for (; !it.done; sv_iter_next(&it))
         memmove(dst.p + it.off[1], src.p + it.off[0], src.esize);
     return KPU_OK;
