@@ -259,7 +259,7 @@ def test_v5_program_only_model_reports_its_output_shape(monkeypatch, tmp_path):
         assert (out.typecode(), out.w(), out.h(), out.ch(), out.index()) == ("f", 32, 32, 3, 0)
         assert np.allclose(out[:], np.exp(x), rtol=1e-6, atol=0)
         (row,) = quiet_netinfo(net)
-        assert (row.index(), row.type()) == (0, lib.KL_INVALID)
+        assert (row.index(), row.type()) == (0, lib.KPU_V5_PROGRAM_LAYER)
     finally:
         kpu.deinit(net)
 

@@ -211,6 +211,13 @@ def where_greater(g: Graph) -> list[str]:
             g.node("Cast", [mask], to=TensorProto.FLOAT)]
 
 
+def cpu_only(g: Graph) -> list[str]:
+    """Float ops only: nncase leaves the KPU out (one stackvm program, no kpu_conv2d)."""
+    rows = g.node("Reshape", ["x", g.const(np.array([1, 3, 64], np.int64))])
+    return [g.node("Softmax", [rows], axis=2),
+            g.node("Exp", [g.node("Mul", ["x", g.const(np.float32(0.5))])])]
+
+
 @dataclass(frozen=True)
 class Case:
     name: str
@@ -253,5 +260,7 @@ CASES = [
     Case("where_greater", where_greater, [1, 3, 16, 16]),
     Case("stripped_sigmoid", final_sigmoid, [1, 3, 16, 16],
          options={"strip_final_sigmoid": True}),
+    Case("cpu_only", cpu_only, [1, 3, 8, 8], input_type="float32",
+         options={"input_range": (-2.0, 2.0)}),
 ]
 CASE_BY_NAME = {c.name: c for c in CASES}

@@ -513,7 +513,38 @@ class Model:
         np_dtype = _NP_DTYPE.get(int(dtype[0]), np.dtype(np.uint8))
         n = int(size[0]) // np_dtype.itemsize
         arr = np.frombuffer(ffi.buffer(data[0], n * np_dtype.itemsize), dtype=np_dtype).copy()
+        if self.version == 5:  # the recorded shape, a batch of 1 dropped as V3's CHW has none
+            dims = self.output_dims(index)
+            return arr.reshape(dims[1:] if len(dims) > 1 and dims[0] == 1 else dims or (n,))
         return self._shape_output(arr)
+
+    def output_info(self, index: int) -> TensorInfo:
+        """Output index as w/h/c in memory order (w innermost, c the product of the outer
+        dims): V5 from the shape the file records, V4 from the graph's node that writes it,
+        V3 (which records none) flat, w = the element count."""
+        handle = self._handle()
+        info = ffi.new("kpu_tensor_info_t *")
+        diag = _new_diag()
+        version = self.version
+        if version in (4, 5):
+            fn = lib.kpu_v5_output_info if version == 5 else lib.kpu_v4_output_info
+            _raise(fn(handle, self._u32(index), info, diag), diag)
+            return _tensor_info(info)
+        data = ffi.new("uint8_t **")
+        size = ffi.new("size_t *")
+        dtype = ffi.new("kpu_dtype_t *")
+        _raise(lib.kpu_model_output(handle, self._u32(index), data, size, dtype, diag), diag)
+        np_dtype = _NP_DTYPE.get(int(dtype[0]), np.dtype(np.uint8))
+        return TensorInfo(int(size[0]) // np_dtype.itemsize, 1, 1, np_dtype, int(size[0]))
+
+    def output_dims(self, index: int) -> tuple[int, ...]:
+        """The dims a V5 model records for output index, outermost first (N, C, H, W for
+        images; () for a scalar). V3/V4 files record none: KpuError (KPU_ERR_VERSION)."""
+        dims = ffi.new("uint32_t[]", int(lib.KPU_V5_MAX_RANK))
+        rank = ffi.new("uint32_t *")
+        diag = _new_diag()
+        _raise(lib.kpu_v5_output_dims(self._handle(), self._u32(index), dims, rank, diag), diag)
+        return tuple(int(dims[d]) for d in range(int(rank[0])))
 
     def _shape_output(self, arr: np.ndarray) -> np.ndarray:
         # A single output is written by the last layer: use its CHW shape when it has a real

@@ -3,6 +3,7 @@
 #include "kmodel_internal.h"
 #include "kmodel_v3.h"
 #include "kmodel_v4.h"
+#include "kmodel_v5.h"
 
 #define KMDL_MAGIC 0x4B4D444Cu      /* 'KMDL' as a little-endian u32: bytes "LDMK" */
 #define SMODEL_V3_MAGIC 0x2713u     /* encrypted V3 (.smodel), maixpy-kpu-api.md 6.1 */
@@ -41,6 +42,7 @@ const char *kpu_layer_type_name(uint32_t type)
     case KL_K210_ADD_PADDING: return "K210_ADD_PADDING";
     case KL_K210_REMOVE_PADDING: return "K210_REMOVE_PADDING";
     case KL_K210_UPLOAD: return "K210_UPLOAD";
+    case KPU_V5_PROGRAM_LAYER: return kpu_v5_layer_type_name(type);
     default: return kpu_v4_layer_type_name(type); /* V4 nodes, or NULL */
     }
 }

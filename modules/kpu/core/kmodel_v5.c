@@ -4,8 +4,13 @@
  * "layers" of netinfo and feature maps. */
 #include "stackvm.h"
 
+#include "kmodel_v5.h"
 #include "kpu_layer_arg.h"
 #include "kpu_ram_layout.h"
+
+#if KPU_V5_MAX_RANK != V5_MAX_RANK
+#error "kpu_v5_output_dims hands out V5_MAX_RANK dims"
+#endif
 
 static v5_state_t *state(const kpu_model_t *m) { return m->state; }
 
@@ -173,6 +178,22 @@ static void entry_io(const kpu_model_t *m, int out, uint32_t i, v5_range_t *r, v
     v5_function_io(s, &fn, out, i, r, sh);
 }
 
+/* A recorded tensor in memory order: w innermost, h next, c the product of the others (the
+ * validated shape covers exactly the range's bytes, so w * h * c * element size == size). */
+static void describe_io(const v5_range_t *r, const v5_shape_t *sh, kpu_tensor_info_t *info)
+{
+    memset(info, 0, sizeof *info);
+    info->w = info->h = info->c = 1;
+    if (sh->rank >= 1)
+        info->w = sh->dims[sh->rank - 1];
+    if (sh->rank >= 2)
+        info->h = sh->dims[sh->rank - 2];
+    for (uint32_t d = 0; d + 2 < sh->rank; d++)
+        info->c *= sh->dims[d];
+    info->dtype = r->datatype == V5_DT_F32 ? KPU_DTYPE_FLOAT32 : KPU_DTYPE_UINT8;
+    info->size = r->size;
+}
+
 static kpu_status_t v5_input_info(const kpu_model_t *m, kpu_tensor_info_t *info,
                                   kpu_diag_t *diag)
 {
@@ -180,16 +201,7 @@ static kpu_status_t v5_input_info(const kpu_model_t *m, kpu_tensor_info_t *info,
     v5_range_t r;
     v5_shape_t sh;
     entry_io(m, 0, 0, &r, &sh);
-    memset(info, 0, sizeof *info);
-    info->w = info->h = info->c = 1;
-    if (sh.rank >= 1)
-        info->w = sh.dims[sh.rank - 1];
-    if (sh.rank >= 2)
-        info->h = sh.dims[sh.rank - 2];
-    for (uint32_t d = 0; d + 2 < sh.rank; d++)
-        info->c *= sh.dims[d];
-    info->dtype = r.datatype == V5_DT_F32 ? KPU_DTYPE_FLOAT32 : KPU_DTYPE_UINT8;
-    info->size = r.size;
+    describe_io(&r, &sh, info);
     return KPU_OK;
 }
 
@@ -247,8 +259,14 @@ static kpu_status_t v5_layer_info(const kpu_model_t *m, uint32_t layer, kpu_laye
         kpu_tensor_info_t in, out;
         v5_input_info(m, &in, diag);
         v5_layer_output_info(m, 0, &out, diag);
+        v5_function_t fn;
+        kpu_status_t st = v5_function_get(s, s->entry_module, s->entry_function, &fn, diag);
+        if (st != KPU_OK)
+            return st;
         memset(info, 0, sizeof *info);
-        info->type = KL_INVALID;
+        info->type = KPU_V5_PROGRAM_LAYER;
+        info->body_offset = (uint32_t)(s->modules[s->entry_module].text + fn.entry - m->data);
+        info->body_size = fn.text_size;
         info->wi = in.w;
         info->hi = in.h;
         info->chi = in.c;
@@ -292,15 +310,7 @@ static kpu_status_t v5_layer_output_info(const kpu_model_t *m, uint32_t layer,
         v5_range_t r;
         v5_shape_t sh;
         entry_io(m, 1, 0, &r, &sh);
-        info->w = info->h = info->c = 1;
-        if (sh.rank >= 1)
-            info->w = sh.dims[sh.rank - 1];
-        if (sh.rank >= 2)
-            info->h = sh.dims[sh.rank - 2];
-        for (uint32_t d = 0; d + 2 < sh.rank; d++)
-            info->c *= sh.dims[d];
-        info->dtype = r.datatype == V5_DT_F32 ? KPU_DTYPE_FLOAT32 : KPU_DTYPE_UINT8;
-        info->size = r.size;
+        describe_io(&r, &sh, info);
         return KPU_OK;
     }
     const v5_layer_t *l = &state(m)->layers[layer];
@@ -396,3 +406,53 @@ const kpu_container_t kpu_container_v5 = {
     v5_layer_output_info,
     v5_read_layer_output,
 };
+
+const char *kpu_v5_layer_type_name(uint32_t type)
+{
+    return type == KPU_V5_PROGRAM_LAYER ? "V5_STACKVM" : NULL;
+}
+
+static kpu_status_t check_output(const kpu_model_t *m, uint32_t i, kpu_diag_t *diag)
+{
+    kpu_diag_clear(diag);
+    if (!m)
+        return kpu_diag_set(diag, KPU_ERR_ARGUMENT, -1, "no model");
+    if (m->container != &kpu_container_v5)
+        return kpu_diag_set(diag, KPU_ERR_VERSION, -1, "recorded output shapes are for kmodel "
+                            "V5 only (this is V%lu)", (unsigned long)m->container->version);
+    if (i >= v5_output_count(m))
+        return kpu_diag_set(diag, KPU_ERR_INDEX, -1, "output %lu out of range (the model has "
+                            "%lu)", (unsigned long)i, (unsigned long)v5_output_count(m));
+    return KPU_OK;
+}
+
+kpu_status_t kpu_v5_output_info(const kpu_model_t *m, uint32_t i, kpu_tensor_info_t *info,
+                                kpu_diag_t *diag)
+{
+    kpu_status_t st = check_output(m, i, diag);
+    if (st != KPU_OK)
+        return st;
+    if (!info)
+        return kpu_diag_set(diag, KPU_ERR_ARGUMENT, -1, "no info");
+    v5_range_t r;
+    v5_shape_t sh;
+    entry_io(m, 1, i, &r, &sh);
+    describe_io(&r, &sh, info);
+    return KPU_OK;
+}
+
+kpu_status_t kpu_v5_output_dims(const kpu_model_t *m, uint32_t i, uint32_t *dims,
+                                uint32_t *rank, kpu_diag_t *diag)
+{
+    kpu_status_t st = check_output(m, i, diag);
+    if (st != KPU_OK)
+        return st;
+    if (!dims || !rank)
+        return kpu_diag_set(diag, KPU_ERR_ARGUMENT, -1, "no dims or rank");
+    v5_range_t r;
+    v5_shape_t sh;
+    entry_io(m, 1, i, &r, &sh);
+    *rank = sh.rank;
+    memcpy(dims, sh.dims, sizeof *dims * sh.rank);
+    return KPU_OK;
+}

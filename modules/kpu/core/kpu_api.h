@@ -137,7 +137,7 @@ uint32_t kpu_net_generation(const kpu_net_t *net);
  * from 4.8.1 and w = element count (MaixPy's w = size is fixed). V4 / V5 ('B' uint8, 'f'
  * float32): after a partial run the layer as kpu_model_layer_output_info describes it; after a
  * full run V4 output i has the set_outputs shape ('f') or the graph's (kpu_v4_output_info), V5
- * output i the recorded shape of a program-only model, else w = element count, h = ch = 1.
+ * output i the shape the model records (kpu_v5_output_info).
  * data points into net memory and is valid until the next forward or deinit. */
 typedef struct kpu_fmap {
     const uint8_t *data;

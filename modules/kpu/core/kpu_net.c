@@ -5,6 +5,7 @@
 
 #include "kmodel_v3.h"
 #include "kmodel_v4.h"
+#include "kmodel_v5.h"
 
 /* ----- counting allocator ------------------------------------------------------------------ */
 
@@ -389,8 +390,7 @@ char kpu_layer_typecode(uint32_t type)
  *  - a partial run: the last computed layer as the model describes it;
  *  - V4 output i: the shape set_outputs gave (float32, as MaixPy), else the graph's
  *    (kpu_v4_output_info);
- *  - V5 output i: the program layer's shape when the model has one (CPU-only models), else
- *    the element count (w) of the output's type. */
+ *  - V5 output i: the shape the model records for it (kpu_v5_output_info). */
 static kpu_status_t describe_graph_map(const kpu_net_t *net, uint32_t index, int partial,
                                        kpu_fmap_t *fmap, kpu_diag_t *diag)
 {
@@ -410,16 +410,12 @@ static kpu_status_t describe_graph_map(const kpu_net_t *net, uint32_t index, int
     }
     kpu_tensor_info_t ti;
     memset(&ti, 0, sizeof ti);
-    if (partial || (version == 5 && index == 0 && li.type == KL_INVALID))
+    if (partial)
         st = kpu_model_layer_output_info(net->model, fmap->index, &ti, diag);
     else if (version == 4)
         st = kpu_v4_output_info(net->model, index, &ti, diag);
-    else {
-        const uint8_t *data;
-        st = kpu_model_output(net->model, index, &data, &ti.size, &ti.dtype, diag);
-        ti.w = (uint32_t)(ti.size / (ti.dtype == KPU_DTYPE_FLOAT32 ? 4u : 1u));
-        ti.h = ti.c = 1;
-    }
+    else
+        st = kpu_v5_output_info(net->model, index, &ti, diag);
     if (st != KPU_OK)
         return st;
     size_t es = ti.dtype == KPU_DTYPE_FLOAT32 ? 4u : 1u;

@@ -75,6 +75,7 @@ def cmd_info(args: argparse.Namespace) -> int:
             "input": {"w": inp.w, "h": inp.h, "c": inp.c, "dtype": _dtype_name(inp.dtype),
                       "size": inp.size},
             "main_memory": model.main_memory, "memory": model.memory,
+            "output_shapes": [_output_summary(model, i) for i in range(model.output_count)],
         }
         if args.json:
             summary["layer_table"] = [asdict(layer) for layer in layers]
@@ -83,10 +84,23 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"{args.model}: kmodel V{summary['version']}, {summary['file_size']} bytes")
     print(f"  input: {inp.w}x{inp.h}x{inp.c} {_dtype_name(inp.dtype)} ({inp.size} bytes)")
     print(f"  outputs: {summary['outputs']}   layers: {summary['layers']}")
+    for i, out in enumerate(summary["output_shapes"]):
+        recorded = "x".join(map(str, out["dims"])) + " " if out["dims"] is not None else ""
+        print(f"  output {i}: {recorded}{out['dtype']} (w {out['w']}, h {out['h']}, "
+              f"c {out['c']}; {out['size']} bytes)")
     print(f"  main memory: {summary['main_memory']} bytes "
           f"(model holds {summary['memory']} bytes in all)")
     print(format_layer_table(layers))
     return 0
+
+
+def _output_summary(model: Model, index: int) -> dict:
+    """An output's w/h/c (V5: recorded, V4: from the graph, V3: flat) and the dims a V5 file
+    records (None for V3/V4, which record none)."""
+    info = model.output_info(index)
+    dims = list(model.output_dims(index)) if model.version == 5 else None
+    return {"dims": dims, "w": info.w, "h": info.h, "c": info.c,
+            "dtype": _dtype_name(info.dtype), "size": info.size}
 
 
 def format_layer_table(layers: Sequence[LayerInfo]) -> str:
