@@ -6,7 +6,12 @@
 # Builds build/fuzz/<target> with clang, makes the seed corpus at run time, fuzzes and exits
 # non-zero on any crash, sanitizer report, leak or harness check. FUZZ_TARGETS picks targets.
 # Environment: CLANG (default clang), FUZZ_MAX_LEN (bytes, default 262144 so MNIST fits whole),
-# FUZZ_RSS_MB (default 2048), FUZZ_KEEP_CORPUS=1 keeps build/fuzz/corpus-<target> between runs.
+# FUZZ_RSS_MB (default 2048), FUZZ_KEEP_CORPUS=1 keeps build/fuzz/corpus-<target> between runs,
+# FUZZ_SEED (libFuzzer -seed; default 0 = a new random seed each run) and FUZZ_RUNS (a fixed
+# number of inputs per target instead of the time limit): with both set a run is repeatable,
+# which is what CI uses; exploratory runs leave them unset.
+# Before fuzzing, every input in host_tests/fuzz/regressions/<target>/ (inputs that once crashed)
+# is replayed; one that fails stops the run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -36,14 +41,21 @@ for target in $TARGETS; do
     -Wall -Wextra -Wno-unused-parameter \
     -Imodules/kpu/core "host_tests/fuzz/$target.c" modules/kpu/core/*.c -lm \
     -o "$OUT/$target"
+  regressions="host_tests/fuzz/regressions/$target"
+  if compgen -G "$regressions/*" >/dev/null; then
+    echo "run_fuzz.sh: $target replays $(ls "$regressions" | wc -l) past crash inputs" >&2
+    "$OUT/$target" "$regressions"/* -rss_limit_mb="$RSS_MB" -timeout=20
+  fi
   corpus="$OUT/corpus-$target"
   mkdir -p "$corpus"
   [ "${FUZZ_KEEP_CORPUS:-0}" = 1 ] || rm -rf "${corpus:?}"/*
-  echo "run_fuzz.sh: $target for ${PER_TARGET}s (max_len $MAX_LEN, rss limit ${RSS_MB} MB)" >&2
+  limit=(-max_total_time="$PER_TARGET")
+  [ -z "${FUZZ_RUNS:-}" ] || limit=(-runs="$FUZZ_RUNS")
+  echo "run_fuzz.sh: $target ${limit[*]} -seed=${FUZZ_SEED:-0} (max_len $MAX_LEN, rss limit ${RSS_MB} MB)" >&2
   # corpus first (new inputs go there), seeds second (read only)
   "$OUT/$target" "$corpus" "$OUT/seeds" \
     -dict=host_tests/fuzz/kmodel.dict \
-    -max_total_time="$PER_TARGET" -max_len="$MAX_LEN" -rss_limit_mb="$RSS_MB" \
+    "${limit[@]}" -seed="${FUZZ_SEED:-0}" -max_len="$MAX_LEN" -rss_limit_mb="$RSS_MB" \
     -timeout=20 -print_final_stats=1 -artifact_prefix="$OUT/artifacts/$target-"
 done
-echo "run_fuzz.sh: no crash in ${SECONDS_TO_RUN}s ($TARGETS)" >&2
+echo "run_fuzz.sh: no crash ($TARGETS)" >&2
