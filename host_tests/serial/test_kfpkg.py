@@ -237,8 +237,8 @@ def test_verify_byte_order_against_name_and_layout() -> None:
         "big-endian (load_flash) one"]
     wrong_layout = Entry(0x300000, "face.kmodel", be, False, {"endian": "little"})
     assert messages(Kfpkg([wrong_layout])) == [
-        "face.kmodel at 0x300000: big-endian (load_flash) kmodel where the layout wants a "
-        "little-endian one"]
+        "face.kmodel at 0x300000: big-endian (load_flash) kmodel where its endian \"little\" "
+        "wants a little-endian one"]
     assert messages(Kfpkg([Entry(0x600000, "face_be.kmodel", be, False)])) == []
     unnamed = Entry(0x300000, "face.kmodel", be, False)  # nothing says it is meant to be swapped
     assert messages(Kfpkg([unnamed])) == []

@@ -11,6 +11,14 @@ JSON pretty-printed, one key per line, with "address" as the first key and a dec
 value (valid JSON, the layout of Sipeed's own packages). Reading accepts that, bare hex
 addresses (``0x00300000``, which Sipeed's docs show) and quoted ones.
 
+An entry may also say which byte order its kmodel is in, ``"endian": "big"|"little"``
+(one of those two strings, nothing else): "little" is the normal file `KPU.load(address)`
+reads, "big" the word-swapped copy `KPU.load_flash` streams (maixpy-kpu-api spec 4.2). It
+is a declaration, never a conversion: the bytes are flashed as they are, and
+`kfpkg_check.verify` (run by pack and flash) reports a model in the other order as an error.
+Layout files give it the same way; pack writes it into flash-list.json after sha256Prefix
+(kflash reads only address, bin and sha256Prefix, so the package stays kflash-compatible).
+
 Inspection and verification live in `maixkpu.kfpkg_check`.
 """
 from __future__ import annotations
@@ -37,6 +45,8 @@ FIRMWARE_SUFFIXES = (".bin",)
 
 PathLike = Union[str, Path]
 
+ENDIANS = ("little", "big")
+
 # A bare hex literal after "address": (not valid JSON) -> quote it before json.loads.
 _BARE_ADDRESS = re.compile(r'("address"\s*:\s*)(0[xX][0-9a-fA-F]+)')
 
@@ -53,7 +63,13 @@ class Entry:
     name: str
     data: bytes | None
     sha256_prefix: bool
-    meta: dict[str, Any] = field(default_factory=dict)  # layout extras, e.g. endian
+    meta: dict[str, Any] = field(default_factory=dict)  # extras: "endian", layout keys
+
+    @property
+    def endian(self) -> str | None:
+        """The byte order the entry declares for its kmodel ("little"/"big"), or None."""
+        value = self.meta.get("endian")
+        return None if value is None else parse_endian(value, self.name)
 
     def flash_bytes(self) -> bytes:
         """What lands in flash: the bootable image for sha256Prefix entries, else the data."""
@@ -104,8 +120,11 @@ def flash_list_json(entries: list[Entry], version: str = FORMAT_VERSION) -> str:
             f'      "address": {entry.address},',
             f'      "bin": {json.dumps(entry.name)},',
             f'      "sha256Prefix": {"true" if entry.sha256_prefix else "false"}',
-            "    }" + ("," if i + 1 < len(entries) else ""),
         ]
+        if entry.endian is not None:
+            lines[-1] += ","
+            lines.append(f'      "endian": {json.dumps(entry.endian)}')
+        lines.append("    }" + ("," if i + 1 < len(entries) else ""))
     lines += ["  ]", "}", ""]
     return "\n".join(lines)
 
@@ -123,8 +142,17 @@ def parse_address(value: object) -> int:
     raise KfpkgError(f"invalid address {value!r}")
 
 
-def parse_flash_list(text: str) -> tuple[str, list[tuple[int, str, bool]]]:
-    """(version, [(address, bin, sha256Prefix)]) from flash-list.json text."""
+def parse_endian(value: object, where: str) -> str:
+    """A declared byte order: exactly "little" or "big" (anything else is an error, so that a
+    typo cannot silently turn the check off)."""
+    if isinstance(value, str) and value in ENDIANS:
+        return value
+    raise KfpkgError(f'{where}: endian is {json.dumps(value)}: it must be "little" '
+                     '(KPU.load) or "big" (a word-swapped model for KPU.load_flash)')
+
+
+def parse_flash_list(text: str) -> tuple[str, list[tuple[int, str, bool, str | None]]]:
+    """(version, [(address, bin, sha256Prefix, endian or None)]) from flash-list.json text."""
     try:
         doc = json.loads(_BARE_ADDRESS.sub(r'\1"\2"', text))
     except json.JSONDecodeError as exc:
@@ -142,7 +170,9 @@ def parse_flash_list(text: str) -> tuple[str, list[tuple[int, str, bool]]]:
             raise KfpkgError(f"{FLASH_LIST}: files[{i}].sha256Prefix is not true/false")
         if not isinstance(item["bin"], str) or not item["bin"]:
             raise KfpkgError(f"{FLASH_LIST}: files[{i}].bin is not a file name")
-        out.append((parse_address(item["address"]), item["bin"], item["sha256Prefix"]))
+        endian = (parse_endian(item["endian"], f"{FLASH_LIST}: files[{i}] ({item['bin']})")
+                  if "endian" in item else None)
+        out.append((parse_address(item["address"]), item["bin"], item["sha256Prefix"], endian))
     return str(doc.get("version", "")), out
 
 
@@ -154,9 +184,10 @@ def read_kfpkg(path: PathLike) -> Kfpkg:
                 raise KfpkgError(f"{path}: no {FLASH_LIST} in the package root")
             version, items = parse_flash_list(zf.read(FLASH_LIST).decode("utf-8-sig"))
             entries = []
-            for address, name, prefix in items:
+            for address, name, prefix, endian in items:
                 data = zf.read(name) if name in names else None
-                entries.append(Entry(address, name, data, prefix))
+                meta = {} if endian is None else {"endian": endian}
+                entries.append(Entry(address, name, data, prefix, meta))
     except zipfile.BadZipFile as exc:
         raise KfpkgError(f"{path}: not a zip archive ({exc})") from exc
     except (zipfile.LargeZipFile, NotImplementedError, OSError, EOFError) as exc:
@@ -266,6 +297,8 @@ def load_layout(path: PathLike) -> list[PackItem]:
         if bootable is not None and not isinstance(bootable, bool):
             raise KfpkgError(f"{path}: files[{i}].bootable must be true or false")
         meta = {k: v for k, v in item.items() if k not in ("path", "address", "bootable", "name")}
+        if "endian" in meta:
+            meta["endian"] = parse_endian(meta["endian"], f"{path}: files[{i}] ({item['path']})")
         items.append(PackItem(path.parent / item["path"], parse_address(item["address"]),
                               bootable, item.get("name"), meta))
     return items

@@ -7,7 +7,8 @@ fully; otherwise the headers are checked here.
 
 Endianness: MaixPy's `kpu.load(address)` takes the normal little-endian file, `kpu.load_flash`
 a word-swapped copy padded to 4 bytes, which Sipeed's converter names `<name>_be.<ext>`.
-An entry's expectation comes from the layout (`endian = "big"`) or from that `_be` naming.
+An entry's expectation comes from its `endian` field (layout or flash-list.json, see
+`maixkpu.kfpkg`) or else from that `_be` naming.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from maixkpu.isp import bootimage
-from maixkpu.kfpkg import FLASH_SIZE, Entry, Kfpkg
+from maixkpu.kfpkg import FLASH_SIZE, Entry, Kfpkg, KfpkgError
 
 SECTOR = 4096
 MAIXPY_MODEL_LIMIT = 0x600000  # MaixPy's flash loader refuses bigger models ("model size err")
@@ -51,6 +52,7 @@ class EntryInfo:
     sha256: str | None  # of the member file
     model: ModelInfo | None
     firmware_check: str | None  # "ok ..." or the reason a boot image is invalid
+    endian: str | None = None  # the byte order the entry declares ("little"/"big")
 
 
 @dataclass(frozen=True)
@@ -178,7 +180,7 @@ def inspect_entries(pkg: Kfpkg, core_check: bool = True) -> list[EntryInfo]:
             else:
                 kind = "raw"
         infos.append(EntryInfo(i, entry.name, entry.address, entry.flash_size, entry.end, kind,
-                               digest, model, _firmware_check(entry)))
+                               digest, model, _firmware_check(entry), _declared(entry)))
     return infos
 
 
@@ -186,10 +188,18 @@ def inspect_entries(pkg: Kfpkg, core_check: bool = True) -> list[EntryInfo]:
 _BE_NAME = re.compile(r"_be(\.|$)", re.IGNORECASE)
 
 
+def _declared(entry: Entry) -> str | None:
+    """The entry's endian field, None when absent or malformed (verify reports that)."""
+    try:
+        return entry.endian
+    except KfpkgError:
+        return None
+
+
 def expected_big_endian(entry: Entry) -> bool | None:
-    """True/False when the layout or the file name says which byte order is wanted."""
-    endian = entry.meta.get("endian")
-    if endian in ("big", "little"):
+    """True/False when the endian field or the file name says which byte order is wanted."""
+    endian = _declared(entry)
+    if endian is not None:
         return endian == "big"
     return True if _BE_NAME.search(entry.name) else None
 
@@ -224,8 +234,16 @@ def verify(pkg: Kfpkg, flash_size: int = FLASH_SIZE, core_check: bool = True) ->
             add(WARNING, i, f"{where}: a kmodel wrapped as a bootable image (sha256Prefix)")
         if entry.address == 0 and not entry.sha256_prefix and info.kind != "boot image":
             add(ERROR, i, f"{where}: raw data at 0 without a boot header: the board will not boot")
+        try:
+            declared = entry.endian
+        except KfpkgError as exc:
+            add(ERROR, i, str(exc))
+            declared = None
         if info.model is not None:
             _verify_model(entry, info.model, where, i, add)
+        elif declared is not None:
+            add(WARNING, i, f'{where}: endian "{declared}" is declared but the file is not a '
+                            "kmodel (nothing checks or uses it)")
     _verify_overlaps(pkg, add)
     return problems
 
@@ -234,11 +252,9 @@ def _verify_model(entry: Entry, model: ModelInfo, where: str, i: int, add: AddPr
     if model.problem:
         add(ERROR, i, f"{where}: invalid kmodel: {model.problem}")
     want_big = expected_big_endian(entry)
-    if want_big is not None and want_big != model.big_endian:
-        have = "big-endian (load_flash)" if model.big_endian else "little-endian"
-        want = "big-endian (load_flash)" if want_big else "little-endian"
-        source = "the layout" if "endian" in entry.meta else "its _be name"
-        add(ERROR, i, f"{where}: {have} kmodel where {source} wants a {want} one")
+    mismatch = _order_mismatch(entry, model, where)
+    if mismatch:
+        add(ERROR, i, mismatch)
     elif want_big is None and model.big_endian:
         add(WARNING, i, f"{where}: big-endian (word-swapped) kmodel: only KPU.load_flash can "
                         f"use it, KPU.load(0x{entry.address:x}) refuses it (name it *_be or set "
@@ -250,6 +266,36 @@ def _verify_model(entry: Entry, model: ModelInfo, where: str, i: int, add: AddPr
     lo, hi = MAIXPY_SPIFFS
     if entry.address < hi and entry.end > lo:
         add(WARNING, i, f"{where}: inside MaixPy's file system region 0xD00000-0xFFFFFF")
+
+
+def _order_mismatch(entry: Entry, model: ModelInfo, where: str) -> str | None:
+    """Why the model's byte order is not the one its endian field or _be name asks for."""
+    want_big = expected_big_endian(entry)
+    if want_big is None or want_big == model.big_endian:
+        return None
+    have = "big-endian (load_flash)" if model.big_endian else "little-endian"
+    want = "big-endian (load_flash)" if want_big else "little-endian"
+    declared = _declared(entry)
+    source = f'its endian "{declared}"' if declared else "its _be name"
+    return f"{where}: {have} kmodel where {source} wants a {want} one"
+
+
+def declared_order_errors(pkg: Kfpkg) -> list[str]:
+    """What flashing must refuse about byte order even when nothing else is verified: a
+    malformed endian field, or a kmodel in the other order than its endian field declares."""
+    errors = []
+    for entry in pkg.entries:
+        try:
+            declared = entry.endian
+        except KfpkgError as exc:
+            errors.append(str(exc))
+            continue
+        model = sniff_kmodel(entry.data) if entry.data and not entry.sha256_prefix else None
+        if declared is not None and model is not None:
+            mismatch = _order_mismatch(entry, model, f"{entry.name} at 0x{entry.address:06x}")
+            if mismatch:
+                errors.append(mismatch)
+    return errors
 
 
 def _verify_overlaps(pkg: Kfpkg, add: AddProblem) -> None:

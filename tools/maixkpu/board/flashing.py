@@ -21,9 +21,17 @@ READ_PIECE = 4096
 
 
 def kfpkg_regions(path: PathLike) -> Regions:
-    from maixkpu.kfpkg import read_kfpkg
+    """The package's regions. A malformed endian field, or a model in the other byte order
+    than its endian field declares, raises KfpkgError before any board is touched (as
+    `maixkpu flash` refuses it)."""
+    from maixkpu.kfpkg import KfpkgError, read_kfpkg
+    from maixkpu.kfpkg_check import declared_order_errors
 
-    return read_kfpkg(path).regions()
+    pkg = read_kfpkg(path)
+    errors = declared_order_errors(pkg)
+    if errors:
+        raise KfpkgError(f"{path}: " + "; ".join(errors))
+    return pkg.regions()
 
 
 def flash_kfpkg(url: str, package: PathLike | Regions, *, board: str = DEFAULT_BOARD,

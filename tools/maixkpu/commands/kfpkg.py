@@ -89,6 +89,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
             count = {3: "layers", 4: "nodes", 5: "modules"}.get(m.version, "items")
             details = f"V{m.version} {order}, {m.layers} {count}"
             details += f"; INVALID: {m.problem}" if m.problem else ""
+        if info.endian is not None:
+            details += ("; " if details else "") + f"declared {info.endian}-endian"
         digest = info.sha256[:16] if info.sha256 and not args.full_hash else (info.sha256 or "-")
         table.add_row(str(info.index), info.name, f"0x{info.address:06x}", str(info.size),
                       f"0x{info.end:06x}", info.kind, details, digest)
