@@ -40,7 +40,7 @@ clean:
 	rm -rf build out $(VENV) tools/maixkpu/_core*.so tools/maixkpu/_core.c
 
 # In-place rebuild of the cffi extension after editing the C core (serialised with a lock).
-$(CORE_BUILT): $(STAMP) tools/maixkpu/_build_core.py $(wildcard modules/kpu/core/*.c modules/kpu/core/*.h tools/maixkpu/cdefs/*.h)
+$(CORE_BUILT): $(STAMP) tools/maixkpu/_build_core.py $(wildcard modules/kpu/core/*.c modules/kpu/core/*.h modules/image/core/*.c modules/image/core/*.h tools/maixkpu/cdefs/*.h)
 	mkdir -p build && flock build/.core.lock $(PY) tools/maixkpu/_build_core.py && touch $@
 
 core: $(CORE_BUILT)

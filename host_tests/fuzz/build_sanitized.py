@@ -22,14 +22,13 @@ def main(out: Path) -> int:
     assert spec is not None and spec.loader is not None
     build = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(build)  # only for its flags and folders
-    core: Path = build.CORE
     ffi = FFI()
     ffi.cdef("\n".join(p.read_text() for p in sorted(build.CDEFS.glob("*.h"))))
     ffi.set_source(
         "maixkpu._core",
-        "\n".join(f'#include "{h.name}"' for h in sorted(core.glob("*.h"))),
-        sources=[str(p) for p in sorted(core.glob("*.c"))],
-        include_dirs=[str(core)],
+        "\n".join(f'#include "{h.name}"' for h in build.core_headers()),
+        sources=[str(p) for p in build.core_sources()],
+        include_dirs=[str(d) for d in build.CORE_DIRS],
         extra_compile_args=build._cflags(),
         extra_link_args=build._ldflags(),
     )

@@ -1,4 +1,5 @@
-"""cffi (API mode) build of maixkpu._core from the portable C core in modules/kpu/core.
+"""cffi (API mode) build of maixkpu._core from the portable C cores in modules/kpu/core and
+modules/image/core (MaixPy's image subset).
 
 Used by `pip install .` (setup.py's cffi_modules) and directly by `make core` for an in-place
 rebuild. The declarations cffi sees are the files in tools/maixkpu/cdefs/*.h (plain C
@@ -18,7 +19,18 @@ from cffi import FFI
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 CORE = ROOT / "modules" / "kpu" / "core"
+IMAGE_CORE = ROOT / "modules" / "image" / "core"
+# Every folder whose C sources and headers go into the extension.
+CORE_DIRS = (CORE, IMAGE_CORE)
 CDEFS = HERE / "cdefs"
+
+
+def core_sources() -> list[Path]:
+    return [p for d in CORE_DIRS for p in sorted(d.glob("*.c"))]
+
+
+def core_headers() -> list[Path]:
+    return [p for d in CORE_DIRS for p in sorted(d.glob("*.h"))]
 
 
 # setuptools wants source paths relative to the project root; the in-place rebuild below runs
@@ -50,12 +62,11 @@ def _ldflags() -> list[str]:
 
 ffibuilder = FFI()
 ffibuilder.cdef("\n".join(p.read_text() for p in sorted(CDEFS.glob("*.h"))))
-_headers = sorted(CORE.glob("*.h"))
 ffibuilder.set_source(
     "maixkpu._core",
-    "\n".join(f'#include "{h.name}"' for h in _headers),
-    sources=[_rel(p) for p in sorted(CORE.glob("*.c"))],
-    include_dirs=[_rel(CORE)],
+    "\n".join(f'#include "{h.name}"' for h in core_headers()),
+    sources=[_rel(p) for p in core_sources()],
+    include_dirs=[_rel(d) for d in CORE_DIRS],
     extra_compile_args=_cflags(),
     extra_link_args=_ldflags(),
 )

@@ -136,7 +136,7 @@ typedef struct img_bmp_info {
     int bottom_up;       /* rows stored bottom-up (positive height) */
     int mirrored;        /* negative width: mirrored horizontally */
     uint32_t data_offset;
-    uint32_t row_bytes;
+    uint64_t row_bytes;  /* bytes per stored row (4-byte aligned) */
 } img_bmp_info_t;
 /* Header checks in MaixPy's order (EIO, "Unsupported format!", "file_corrupted_raise!", EIO). */
 img_status_t img_bmp_info(const uint8_t *data, size_t len, img_bmp_info_t *info);
