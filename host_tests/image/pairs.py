@@ -5,6 +5,7 @@ wraps the C core. Both keep the same bytes (gray, or raw byte-swapped RGB565 wor
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -16,8 +17,10 @@ from maixkpu.image_core import GRAYSCALE, RGB565, CoreImage
 from maixkpu.maixpy.image import Image
 from maixkpu.maixpy.imaging import tables
 
-# Bounded so the whole image-core suite stays within a few seconds.
-FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Bounded so the whole image-core suite stays within a few seconds; IMAGE_CORE_EXAMPLES=2000
+# runs a deeper comparison by hand.
+FAST = settings(max_examples=int(os.environ.get("IMAGE_CORE_EXAMPLES", "40")), deadline=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 formats = st.sampled_from([GRAYSCALE, RGB565])
 # Coordinates around and far outside small images, and the int32 extremes.
