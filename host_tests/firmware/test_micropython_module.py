@@ -1,10 +1,12 @@
-"""The KPU user C module built into MicroPython's unix port (modules/kpu/README.md).
+"""The KPU and image user C modules built into MicroPython's unix port (modules/kpu/README.md,
+modules/image/README.md).
 
 Runs only when MICROPY_DIR names a MicroPython source tree (MicroPython is in no package
-registry, so nothing here fetches it). The port is built with the module into a temporary
+registry, so nothing here fetches it). The port is built with both modules into a temporary
 folder; then the device scripts (host_tests/device, with their expected output) run on it, and
-scripts that print the module's objects and errors must print exactly what the host KPU module
-prints for the same inputs.
+scripts that print the modules' objects, pixels and errors must print exactly what the host
+modules (maixkpu.maixpy.kpu / .image) print for the same inputs. A second build without the
+image module (MAIXKPU_IMAGE=0) runs the device scripts on buffers and memoryviews.
 """
 from __future__ import annotations
 
@@ -34,17 +36,28 @@ pytestmark = pytest.mark.skipif(
            "port with modules/kpu; see modules/kpu/README.md)")
 
 
-@pytest.fixture(scope="module")
-def micropython(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def build_unix_port(tmp_path_factory: pytest.TempPathFactory, *flags: str) -> Path:
     """The unix port's `micropython` built with USER_C_MODULES=modules in a temporary folder."""
     build = tmp_path_factory.mktemp("mpy-unix") / "build"
     cmd = ["make", "-C", str(Path(MICROPY_DIR) / "ports" / "unix"), "-j2", f"BUILD={build}",
-           f"USER_C_MODULES={REPO / 'modules'}", *UNIX_BUILD_FLAGS]
+           f"USER_C_MODULES={REPO / 'modules'}", *UNIX_BUILD_FLAGS, *flags]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     binary = build / "micropython"
     assert binary.is_file()
     return binary
+
+
+@pytest.fixture(scope="module")
+def micropython(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """With both modules (KPU takes Images, KPU.fmap returns one)."""
+    return build_unix_port(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def micropython_without_image(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """With the KPU module only (buffers in, memoryviews out)."""
+    return build_unix_port(tmp_path_factory, "MAIXKPU_IMAGE=0")
 
 
 @pytest.fixture(scope="module")
@@ -68,15 +81,17 @@ def run_micropython(binary: Path, script: Path, flash: Path, *args: str) -> str:
 
 
 def run_host(script: Path, flash: Path, *args: str) -> str:
-    """The same script under CPython with `KPU` = the host module reading the same flash."""
+    """The same script under CPython with `KPU` = the host module reading the same flash and
+    `image` = the host image module."""
     runner = (
         "import sys\n"
-        "from maixkpu.maixpy import kpu\n"
+        "from maixkpu.maixpy import image, kpu\n"
         "from maixkpu.maixpy.flash import HostFlash\n"
         "flash = HostFlash()\n"
         "flash.write(0, open(sys.argv[1], 'rb').read())\n"
         "kpu.set_flash(flash)\n"
         "sys.modules['KPU'] = kpu\n"
+        "sys.modules['image'] = image\n"
         "script = sys.argv[2]\n"
         "sys.argv = sys.argv[2:]\n"
         "exec(compile(open(script).read(), script, 'exec'), {'__name__': '__main__'})\n")
@@ -94,6 +109,23 @@ def device_scripts() -> list[Path]:
 def test_device_script_output(micropython: Path, flash_image: Path, script: Path) -> None:
     out = run_micropython(micropython, script, flash_image)
     assert out == script.with_suffix(".py.exp").read_text()
+
+
+def test_device_scripts_without_the_image_module(micropython_without_image: Path,
+                                                flash_image: Path) -> None:
+    """MAIXKPU_IMAGE=0: no `image`, the scripts feed planar buffers and read memoryviews."""
+    for script in device_scripts():
+        out = run_micropython(micropython_without_image, script, flash_image)
+        assert out == script.with_suffix(".py.exp").read_text(), script.name
+    probe = ("import KPU as kpu\n"
+             "try:\n    import image\nexcept ImportError:\n    print('no image module')\n"
+             "t = kpu.load(0x300000)\n"
+             "m = kpu.fmap(kpu.forward(t, bytes(3 * 320 * 240), 0), 2)\n"
+             "print(type(m).__name__, len(m))\n")
+    done = subprocess.run([str(micropython_without_image), "-c", probe],
+                          env=dict(os.environ, MAIXKPU_FLASH=str(flash_image)),
+                          capture_output=True, text=True, timeout=600)
+    assert done.stdout == "no image module\nmemoryview 19200\n", done.stdout + done.stderr
 
 
 def test_functions_objects_and_errors_match_the_host_module(micropython: Path,
@@ -120,3 +152,36 @@ def test_face_detection_on_the_astronaut_matches_the_host(micropython: Path, fla
     device = run_micropython(micropython, script, flash_image, model, str(planar))
     assert device == run_host(script, flash_image, model, str(planar))
     assert "1 faces" in device.splitlines()  # the astronaut's face, once
+
+
+def test_image_module_matches_the_host_module(micropython: Path, flash_image: Path,
+                                              tmp_path: Path) -> None:
+    """Constructors, reprs, pixels, drawing, conversions, geometry, BMP files and errors."""
+    script = PARITY_SCRIPTS / "image_parity.py"
+    (tmp_path / "device").mkdir()
+    (tmp_path / "host").mkdir()
+    device = run_micropython(micropython, script, flash_image, str(tmp_path / "device"))
+    assert device.rstrip().endswith("done")
+    assert device == run_host(script, flash_image, str(tmp_path / "host"))
+    # both wrote the same BMP files
+    for name in ("rgb.bmp", "gray.BMP", "roi.bmp"):
+        assert (tmp_path / "device" / name).read_bytes() == (tmp_path / "host" / name).read_bytes()
+
+
+def test_kpu_on_images_matches_the_host(micropython: Path, flash_image: Path,
+                                        tmp_path: Path) -> None:
+    """Face detection on an Image loaded from a BMP of the astronaut, pix_ai checks, feature
+    maps as grayscale Images."""
+    pil = pytest.importorskip("PIL.Image")
+    skimage_data = pytest.importorskip("skimage.data")
+    photo = Path(skimage_data.__file__).parent / "astronaut.png"
+    bmp = tmp_path / "astronaut.bmp"
+    pil.open(photo).convert("RGB").crop((0, 64, 512, 448)).resize(
+        (320, 240), pil.BILINEAR).save(bmp)
+    model = str(shared_model(FACE_KMODEL))
+    script = PARITY_SCRIPTS / "image_kpu.py"
+    device = run_micropython(micropython, script, flash_image, str(tmp_path), model, str(bmp))
+    assert device.rstrip().endswith("done")
+    assert device == run_host(script, flash_image, str(tmp_path), model, str(bmp))
+    assert "1 faces" in device.splitlines()
+    assert "[MAIXPY]kpu: img w=160,h=120, but model w=320,h=240" in device.splitlines()

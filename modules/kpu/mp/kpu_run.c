@@ -2,11 +2,16 @@
  * init_yolo2, set_layers, forward, get_output, run_yolo2, fmap, fmap_free, netinfo. Argument
  * checks, their order and every message follow tools/maixkpu/maixpy/kpu.py.
  *
- * Inputs: ports without an `image` module take any buffer-protocol object holding the planar
- * input bytes (R plane, G plane, B plane), or a list of floats for float-input models. */
+ * Inputs: any buffer-protocol object holding the planar input bytes (R plane, G plane,
+ * B plane), or a list of floats for float-input models; in builds with the `image` module
+ * (MAIXKPU_WITH_IMAGE) also an Image, whose pix_ai is checked against the model as MaixPy
+ * does. KPU.fmap returns a grayscale Image viewing the map there, else a memoryview. */
 #include <string.h>
 #include "kmodel.h"
 #include "kpu_mp.h"
+#if MAIXKPU_WITH_IMAGE
+#include "image_mp.h"
+#endif
 
 static mp_int_t clamp_arg(mp_obj_t o, mp_int_t lo, mp_int_t hi)
 {
@@ -139,10 +144,52 @@ typedef struct kpu_input {
     size_t size;
 } kpu_input_t;
 
-/* forward's input: a list of floats (float-input models) or planar bytes in any buffer. */
-static kpu_input_t forward_input(mp_obj_t img)
+#if MAIXKPU_WITH_IMAGE
+/* An Image's pix_ai after MaixPy's check_img_format (the core prints nothing; the cause is
+ * printed here before the ValueError, as the host module does). */
+static kpu_input_t image_input(kpu_net_obj_t *self, mp_obj_t obj)
+{
+    kpu_net_t *net = kpu_net_require(self);
+    const image_obj_t *image = MP_OBJ_TO_PTR(obj);
+    const img_t *img = image_mp_get(obj);
+    int kind = image->empty ? KPU_IMAGE_OTHER
+               : (img->format == IMG_RGB565 ? KPU_IMAGE_RGB565 : KPU_IMAGE_GRAYSCALE);
+    kpu_diag_t diag;
+    kpu_mp_new_diag(&diag);
+    kpu_status_t st = kpu_net_check_image(net, img->pix_ai != NULL, (uint32_t)img->w,
+                                          (uint32_t)img->h, kind, &diag);
+    if (st == KPU_ERR_FIRST_LAYER) {
+        kpu_raise_fmt(&mp_type_ValueError, KPU_PREFIX "first layer not conv layer!\r\n");
+    }
+    size_t n = (size_t)(kind == KPU_IMAGE_RGB565 ? 3 : 1) * (size_t)img->w * (size_t)img->h;
+    if (st != KPU_OK) {
+        kpu_print_diag(&diag);
+    } else if (image_mp_ai_bytes(obj) < n) {
+        /* planes from before a crop made the image bigger: MaixPy would read past them */
+        mp_printf(&mp_plat_print, "pix_ai holds %u bytes, the image needs %u: call pix_to_ai()\n",
+                  (unsigned)image_mp_ai_bytes(obj), (unsigned)n);
+        st = KPU_ERR_ARGUMENT;
+    }
+    if (st != KPU_OK) {
+        kpu_raise_fmt(&mp_type_ValueError, KPU_PREFIX "check img format err!\r\n");
+    }
+    kpu_input_t in = {img->pix_ai, n};
+    return in;
+}
+#endif
+
+/* forward's input: an Image, a list of floats (float-input models) or planar bytes in any
+ * buffer. */
+static kpu_input_t forward_input(kpu_net_obj_t *self, mp_obj_t img)
 {
     kpu_input_t in = {NULL, 0};
+    #if MAIXKPU_WITH_IMAGE
+    if (mp_obj_is_type(img, &image_Image_type)) {
+        return image_input(self, img);
+    }
+    #else
+    (void)self;
+    #endif
     if (mp_obj_is_type(img, &mp_type_list)) {
         size_t n;
         mp_obj_t *items;
@@ -205,7 +252,7 @@ static mp_obj_t kpu_forward(size_t n_args, const mp_obj_t *pos, mp_map_t *kw)
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed)];
     mp_arg_parse_all(n_args, pos, kw, MP_ARRAY_SIZE(allowed), allowed, args);
     kpu_net_obj_t *self = kpu_net_arg(args[ARG_net].u_obj);
-    kpu_input_t in = forward_input(args[ARG_img].u_obj);
+    kpu_input_t in = forward_input(self, args[ARG_img].u_obj);
     int32_t end = -1;
     if (args[ARG_end_layer].u_obj != mp_const_none) {
         mp_obj_t e = args[ARG_end_layer].u_obj;
@@ -266,14 +313,27 @@ static mp_obj_t kpu_run_yolo2(mp_obj_t net_in, mp_obj_t img)
 {
     kpu_net_obj_t *self = kpu_net_arg(net_in);
     mp_buffer_info_t bi;
-    if (!mp_get_buffer(img, &bi, MP_BUFFER_READ)) {
+    int is_image = 0;
+    #if MAIXKPU_WITH_IMAGE
+    is_image = mp_obj_is_type(img, &image_Image_type);
+    #endif
+    if (!is_image && !mp_get_buffer(img, &bi, MP_BUFFER_READ)) {
         kpu_raise_fmt(&mp_type_TypeError, "Can't convert %s to Image", mp_obj_get_type_str(img));
     }
     if (!kpu_net_has_yolo2(kpu_net_require(self))) {
         mp_raise_ValueError(
             MP_ERROR_TEXT("[MAIXPY]kpu: run_yolo2 needs kpu.init_yolo2(task, ...) first"));
     }
-    kpu_input_t in = {bi.buf, bi.len};
+    kpu_input_t in;
+    #if MAIXKPU_WITH_IMAGE
+    if (is_image) {
+        in = image_input(self, img);
+    } else
+    #endif
+    {
+        in.data = bi.buf;
+        in.size = bi.len;
+    }
     run_net(self, &in, -1);
     const kpu_yolo2_detection_t *dets = NULL;
     size_t count = 0;
@@ -300,8 +360,9 @@ MP_DEFINE_CONST_FUN_OBJ_2(kpu_run_yolo2_obj, kpu_run_yolo2);
 
 /* ----- maps and layers ----------------------------------------------------------------------- */
 
-/* fmap(fmap_obj, channel): channel of a 'B' map. Without an image module: a memoryview of a
- * copy of its w x h bytes (MaixPy: a grayscale Image viewing them). */
+/* fmap(fmap_obj, channel): channel of a 'B' map. With the image module: a w x h grayscale
+ * Image viewing it (as MaixPy; the map's later channels stay readable after it, as the memory
+ * that follows in MaixPy). Without: a memoryview of a copy of its w x h bytes. */
 static mp_obj_t kpu_fmap_fn(mp_obj_t fmap_in, mp_obj_t channel)
 {
     if (!mp_obj_is_type(fmap_in, &kpu_fmap_type)) {
@@ -328,6 +389,14 @@ static mp_obj_t kpu_fmap_fn(mp_obj_t fmap_in, mp_obj_t channel)
     size_t plane = (size_t)map->w * map->h;
     size_t start = plane * (size_t)c;
     size_t n = start < map->size ? map->size - start : 0;
+    #if MAIXKPU_WITH_IMAGE
+    if (n < plane) {
+        kpu_raise_fmt(&mp_type_ValueError, "need %u bytes for a %ux%u gray image, got %u",
+                      (unsigned)plane, (unsigned)map->w, (unsigned)map->h, (unsigned)n);
+    }
+    img_t view = {(int)map->w, (int)map->h, IMG_GRAYSCALE, map->data + start, NULL};
+    return image_mp_wrap_bytes(&view, fmap_in, n);
+    #endif
     n = n < plane ? n : plane;
     mp_obj_t copy = mp_obj_new_bytearray(n, map->data + start);
     #if MICROPY_PY_BUILTINS_MEMORYVIEW

@@ -1,0 +1,89 @@
+# KPU with Images: face detection on a photo loaded with image.Image(path), MaixPy's pix_ai
+# checks, and feature maps as grayscale Images, printed so that the host modules (KPU and image)
+# and a MicroPython build with modules/kpu and modules/image can be compared line for line.
+# Arguments: a writable folder, the face model (.kmodel), a 320x240 24-bit BMP photo.
+import sys
+
+import image
+import KPU as kpu
+
+try:
+    import uhashlib as hashlib
+except ImportError:
+    import hashlib
+try:
+    import ubinascii as binascii
+except ImportError:
+    import binascii
+
+folder, model, photo = sys.argv[1], sys.argv[2], sys.argv[3]
+anchor = (1.889, 2.5245, 2.9465, 3.94056, 3.99987, 5.3658, 5.155437, 6.92275, 6.718375,
+          9.01025)
+KINDS = (IndexError, MemoryError, TypeError, ValueError, OSError, AttributeError)
+
+
+def attempt(label, fn, *args):
+    try:
+        print(label, 'ok', fn(*args))
+    except Exception as e:  # noqa: BLE001 - the kind and text are what is compared
+        kind = [k.__name__ for k in KINDS if isinstance(e, k)]
+        print(label, kind[0] if kind else type(e).__name__, repr(str(e)))
+
+
+def digest(img):
+    data = bytes(img.to_bytes())
+    return str(len(data)) + ':' + binascii.hexlify(hashlib.sha256(data).digest()).decode()[:16]
+
+
+task = kpu.load(model)
+print(kpu.init_yolo2(task, 0.5, 0.3, 5, anchor))
+img = image.Image(photo)
+print(img, digest(img))
+attempt('run_yolo2 before pix_to_ai', kpu.run_yolo2, task, img)
+attempt('forward before pix_to_ai', kpu.forward, task, img)
+img.pix_to_ai()
+found = kpu.run_yolo2(task, img)
+print(len(found) if found else 0, 'faces')
+for o in found or ():
+    print(o.rect(), o.classid(), o.index(), o.objnum(), '{:.3f}'.format(o.value()))  # noqa: UP032
+    img.draw_rectangle(o.rect(), color=(255, 0, 0), thickness=2)
+    img.draw_string(o.x(), o.y() - 14, 'face', color=(255, 255, 0))
+print('boxes drawn', digest(img))
+print('drawing leaves pix_ai', len(kpu.run_yolo2(task, img) or ()))
+img.pix_to_ai()
+print('after pix_to_ai again', len(kpu.run_yolo2(task, img) or ()))
+
+# the checks MaixPy makes on an Image input
+small = img.resize(160, 120)
+small.pix_to_ai()
+attempt('wrong size', kpu.run_yolo2, task, small)
+gray = img.to_grayscale(copy=True)
+attempt('gray image on an RGB model', kpu.forward, task, gray)
+attempt('blank image', kpu.forward, task, image.Image())
+print('buffers still work', kpu.forward(task, bytes(3 * 320 * 240), 0).w())
+
+# feature maps as grayscale Images
+fm = kpu.forward(task, img, 2)
+print(fm.w(), fm.h(), fm.ch(), fm.typecode())
+m = kpu.fmap(fm, 3)
+print(m, m.format(), m.get_pixel(10, 10), m[5], digest(m))
+print('fmap bytes', bytes(m.to_bytes()) == bytes(fm)[3 * fm.w() * fm.h():4 * fm.w() * fm.h()])
+print('box resize', digest(m.resize(20, 15)))
+last = kpu.fmap(fm, fm.ch() - 1)
+print('box resize of the last channel', digest(last.resize(20, 15)))
+print('bilinear', digest(m.resize(160, 120)))
+mosaic = image.Image()
+for c in range(4):
+    mosaic.draw_image(kpu.fmap(fm, c), (c % 2) * 80, (c // 2) * 60)
+print('mosaic', digest(mosaic))
+# last use of channel 3: the firmware's fmap Image views the map (MaixPy), the host's is a copy
+m.stretch(64, 255)
+print('stretched', digest(m))
+attempt('fmap channel', kpu.fmap, fm, fm.ch())
+attempt('fmap of an image', kpu.fmap, img, 0)
+kpu.fmap_free(fm)
+attempt('fmap after fmap_free', kpu.fmap, fm, 0)
+attempt('run_yolo2 on an int', kpu.run_yolo2, task, 5)
+print(kpu.deinit(task))
+attempt('forward after deinit', kpu.forward, task, img)
+print('done')
