@@ -25,6 +25,8 @@
 #define MICROPY_PY_TIME                     (1)
 #define MICROPY_PY_TIME_TIME_TIME_NS        (0)
 #define MICROPY_PY_MACHINE                  (0)
+#define MICROPY_PY_LCD                      (1) // mp/modlcd.c: the ST7789 (drivers/maix_lcd.c)
+#define MICROPY_PY_SENSOR                   (1) // mp/modsensor.c: the OV2640 on the DVP
 #define MICROPY_VFS                         (0) // no flash file system yet (README)
 #define MICROPY_READER_VFS                  (0)
 #define MICROPY_ENABLE_EXTERNAL_IMPORT      (0)

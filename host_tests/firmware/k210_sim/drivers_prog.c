@@ -16,7 +16,7 @@
 #include "maix_lcd.h"
 
 static const maix_lcd_pins_t lcd_pins = {SIM_IO_LCD_CS, SIM_IO_LCD_RST, SIM_IO_LCD_DC,
-                                         SIM_IO_LCD_WR, 3, 2, 3};
+                                         SIM_IO_LCD_WR, 3, 2, 3, 0xC0u};
 static const maix_camera_pins_t cam_pins = {
     SIM_IO_SCCB_SDA, SIM_IO_SCCB_SCL, SIM_IO_CMOS_RST,  SIM_IO_CMOS_VSYNC,
     SIM_IO_CMOS_PWDN, SIM_IO_CMOS_HREF, SIM_IO_CMOS_XCLK, SIM_IO_CMOS_PCLK, 0xC0u};

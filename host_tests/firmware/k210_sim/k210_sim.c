@@ -177,6 +177,7 @@ static void spi0_drain(void)
     uint32_t cs = fpioa_func(SIM_IO_LCD_CS);
     uint32_t ctrlr0 = reg(K210_SPI0_BASE + 0x00u);
     if (!clock_on(6, 5) || reg(K210_SPI0_BASE + 0x08u) != 1u || cs < 12u || cs > 15u ||
+        !(reg(K210_SYSCTL_BASE + 0x54u) & (1u << 10)) || /* data lines on their pins */
         !((reg(K210_SPI0_BASE + 0x10u) >> (cs - 12u)) & 1u) ||
         fpioa_func(SIM_IO_LCD_WR) != 17u) {
         return; /* no clock, disabled, or the panel's chip select not driven: nothing moves */

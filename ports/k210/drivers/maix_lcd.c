@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include "k210_fpioa.h"
 #include "k210_spi0.h"
+#include "k210_sysctl.h"
 #include "maix_lcd.h"
 
 /* rotation -> MADCTL without and with mirror (MaixPy's YX_RLDU, XY_RLUD, YX_LRUD, XY_LRDU and
@@ -39,6 +40,8 @@ maix_status_t maix_lcd_init(maix_lcd_t *lcd, const maix_lcd_pins_t *pins, uint32
                        K210_PIN_GPIO) != 0) {
         return MAIX_ERR_LCD_RECT;
     }
+    k210_sysctl_set_io_banks_1v8(pins->io_banks_1v8);
+    k210_sysctl_spi0_dvp_data_pins(1); /* SPI0 D0-D7 (the panel's data bus) on their pins */
     lcd->panel.dc_gpiohs = pins->dc_gpiohs;
     lcd->panel.rst_gpiohs = pins->rst_gpiohs;
     lcd->freq = k210_spi0_init((uint32_t)pins->spi_ss, freq);

@@ -12,6 +12,7 @@ typedef struct {
     int io_cs, io_rst, io_dc, io_wr; /* K210 IO numbers (FPIOA) */
     int spi_ss;                      /* SPI0 chip select routed to io_cs (0..3) */
     int dc_gpiohs, rst_gpiohs;       /* GPIOHS numbers routed to io_dc / io_rst */
+    uint32_t io_banks_1v8;           /* sysctl power_sel bits for the panel's IO banks */
 } maix_lcd_pins_t;
 
 typedef struct {

@@ -43,6 +43,11 @@ static inline uint32_t k210_bus_addr(const void *p)
 {
     return k210_sim_bus_addr(p);
 }
+
+static inline void *k210_uncached(void *p)
+{
+    return p;
+}
 #else
 static inline uint32_t k210_read32(uintptr_t addr)
 {
@@ -68,6 +73,17 @@ static inline uint32_t k210_bus_addr(const void *p)
         return (uint32_t)a;
     }
     return 0;
+}
+
+/* The same SRAM through its non-cached alias (0x40000000..): memory a DMA master writes is
+ * read there, so no stale cache line hides the new data. */
+static inline void *k210_uncached(void *p)
+{
+    uintptr_t a = (uintptr_t)p;
+    if (a >= 0x80000000u && a < 0x80800000u) {
+        return (void *)(a - 0x40000000u);
+    }
+    return p;
 }
 #endif
 

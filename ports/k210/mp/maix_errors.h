@@ -1,0 +1,17 @@
+// Exceptions for the drivers' status codes (drivers/maix_status.h), shared by lcd and sensor.
+#ifndef MAIX_ERRORS_H
+#define MAIX_ERRORS_H
+
+#include "py/runtime.h"
+#include "maix_status.h"
+
+#ifndef MP_NORETURN
+#define MP_NORETURN NORETURN
+#endif
+
+// Raise the status table's exception for st (MaixPy's type and text, the driver's detail in
+// parentheses); nothing for MAIX_OK.
+void maix_check(maix_status_t st);
+MP_NORETURN void maix_raise(maix_status_t st);
+
+#endif
