@@ -74,7 +74,9 @@ struct kpu_model {
 };
 
 /* Loads a compact load_flash image (host word order, owned by the caller until kpu_model_free)
- * whose K210_CONV blocks come from stream. Only V3. */
+ * whose K210_CONV blocks (V3) or kpu_conv2d tables (V4) come from stream. */
+/* Checks a V4 load_flash image (kmodel_v4.c): the file's checks, conv tables in flash. */
+kpu_status_t kpu_v4_validate_stream(const uint8_t *data, size_t size, kpu_diag_t *diag);
 kpu_status_t kpu_model_load_stream(kpu_model_t **out, const uint8_t *data, size_t size,
                                    const kpu_conv_stream_t *stream, const kpu_allocator_t *alloc,
                                    kpu_diag_t *diag);

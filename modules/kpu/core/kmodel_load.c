@@ -205,9 +205,13 @@ kpu_status_t kpu_model_load_stream(kpu_model_t **out, const uint8_t *data, size_
         return kpu_diag_set(diag, KPU_ERR_ARGUMENT, -1,
                             "kpu_model_load_stream needs out, data, a stream and an allocator");
     *out = NULL;
-    if (size < 8 || kpu_rd32(data, 0) != 3)
-        return kpu_diag_set(diag, KPU_ERR_VERSION, -1, "a load_flash image must be kmodel V3");
-    kpu_status_t st = kpu_v3_validate_stream(data, size, diag);
+    int swapped = 0;
+    uint32_t version = size >= 8 ? kpu_kmodel_version(data, size, &swapped) : 0;
+    if ((version != 3 && version != 4) || swapped)
+        return kpu_diag_set(diag, KPU_ERR_VERSION, -1, "a load_flash image must be kmodel V3 or "
+                            "V4 in host word order");
+    kpu_status_t st = version == 3 ? kpu_v3_validate_stream(data, size, diag)
+                                   : kpu_v4_validate_stream(data, size, diag);
     if (st != KPU_OK)
         return st;
     kpu_model_t *m = alloc->alloc(alloc->ctx, sizeof *m, 8);
@@ -215,7 +219,7 @@ kpu_status_t kpu_model_load_stream(kpu_model_t **out, const uint8_t *data, size_
         return kpu_diag_set(diag, KPU_ERR_NO_MEMORY, -1, "no memory for the model (%lu bytes)",
                             (unsigned long)sizeof *m);
     memset(m, 0, sizeof *m);
-    m->container = &kpu_container_v3;
+    m->container = version == 3 ? &kpu_container_v3 : &kpu_container_v4;
     m->alloc = *alloc;
     m->held = sizeof *m;
     m->last_run = -1;

@@ -62,6 +62,7 @@ static v4_ctx_t view_ctx(const v4_view_t *v, kpu_diag_t *diag)
     c.main_size = v->main_mem;
     c.diag = diag;
     c.node = -1;
+    c.streamed = v->streamed;
     return c;
 }
 
@@ -155,6 +156,18 @@ static kpu_status_t v4_validate(const uint8_t *data, size_t size, int swapped, k
     return st;
 }
 
+kpu_status_t kpu_v4_validate_stream(const uint8_t *data, size_t size, kpu_diag_t *diag)
+{
+    v4_view_t v;
+    kpu_status_t st = parse_view(&v, data, size, diag);
+    v.streamed = 1;
+    if (st == KPU_OK)
+        st = check_io(&v, diag);
+    if (st == KPU_OK)
+        st = check_nodes(&v, NULL, diag);
+    return st;
+}
+
 static kpu_status_t v4_open(kpu_model_t *m, kpu_diag_t *diag)
 {
     v4_state_t *s = kpu_model_alloc(m, sizeof *s, 8);
@@ -165,6 +178,7 @@ static kpu_status_t v4_open(kpu_model_t *m, kpu_diag_t *diag)
     kpu_status_t st = parse_view(&s->view, m->data, m->size, diag);
     if (st != KPU_OK)
         return st;
+    s->view.streamed = m->stream != NULL;
     s->nodes = kpu_model_alloc(m, sizeof *s->nodes * s->view.nodes, 8);
     if (!s->nodes)
         return kpu_diag_set(diag, KPU_ERR_NO_MEMORY, -1, "no memory for %lu V4 node entries",
@@ -257,6 +271,7 @@ static kpu_status_t v4_run(kpu_model_t *m, const kpu_backend_t *backend, const v
     v4_ctx_t c = view_ctx(v, diag);
     c.main = m->main_mem;
     c.backend = backend;
+    c.stream = m->stream;
     kpu_status_t st = KPU_OK;
     if (r.type == V4_MEM_KPU)
         st = v4_kpu_store(&c, &shape, r.start, input);
@@ -292,6 +307,7 @@ kpu_status_t v4_decode_at(const kpu_model_t *m, uint32_t i, v4_node_t *n, kpu_di
     v4_ctx_t c = view_ctx(&s->view, diag);
     c.main = m->main_mem;
     c.node = (int32_t)i;
+    c.stream = m->stream;
     return v4_node_decode(&c, s->nodes[i].opcode, s->view.file + s->nodes[i].offset,
                           s->nodes[i].avail, n);
 }

@@ -57,7 +57,8 @@ typedef struct kpu_flash_model {
 
 /* Reads the header at addr and computes the model size: V3 28 + 8*outputs + 8*layers +
  * sum(body_size); V4 40 + 32*inputs + 16*outputs + constants + 8*nodes + sum(body_size).
- * expect_big_endian: 1 for load_flash (the model must be word-swapped), 0 for load.
+ * expect_big_endian: 1 for load_flash (a V3 must be word-swapped, a V4 in its original order,
+ * V5 is refused), 0 for load (no word-swapped model).
  * Failures: erased flash (all 0xFF) / unknown kind / V5 -> KPU_ERR_VERSION (2002); body_size 0,
  * size 0 or > max_size -> KPU_ERR_FORMAT (2003); read failure -> KPU_ERR_READ (2005). */
 kpu_status_t kpu_flash_model_info(const kpu_flash_t *flash, uint32_t addr, int expect_big_endian,
@@ -77,11 +78,11 @@ kpu_status_t kpu_net_load_flash(kpu_api_t *api, kpu_net_t **out, const kpu_flash
 /* KPU.load(path): data (a file the glue read) is copied into net memory. */
 kpu_status_t kpu_net_load_memory(kpu_api_t *api, kpu_net_t **out, const uint8_t *data,
                                  size_t size, kpu_diag_t *diag);
-/* KPU.load_flash: a word-swapped V3 model at addr. Only the structure (headers, the layer
- * arguments and CPU layer bodies) stays in memory; each K210_CONV layer's weights, BN and
- * activation blocks are read through flash (in batch_size chunks, 0 = whole blocks) into one
- * buffer, or into two alternating ones with dual_buf, just before the layer runs. flash must
- * stay valid while the net lives. */
+/* KPU.load_flash: a word-swapped V3 model, or a V4 model in its original byte order, at addr.
+ * Only the structure (headers, the layer arguments and CPU layer bodies) stays in memory; each
+ * K210_CONV layer's (V4: kpu_conv2d node's) weights, BN and activation blocks are read through
+ * flash (in batch_size chunks, 0 = whole blocks) into one buffer, or into two alternating ones
+ * with dual_buf, just before the layer runs. flash must stay valid while the net lives. */
 kpu_status_t kpu_net_load_flash_stream(kpu_api_t *api, kpu_net_t **out, const kpu_flash_t *flash,
                                        uint32_t addr, int dual_buf, uint32_t batch_size,
                                        kpu_diag_t *diag);

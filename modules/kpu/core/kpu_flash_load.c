@@ -1,6 +1,7 @@
 /* Models in SPI flash: the size from the header tables (spec 6.2), KPU.load(offset), and
  * KPU.load_flash's memory-saving mode, which keeps a compact image of the model resident and
- * streams each K210_CONV layer's weights / BN / activation blocks from flash when it runs. */
+ * streams each K210_CONV layer's weights / BN / activation blocks from flash when it runs
+ * (V3 here; V4 in kpu_flash_stream_v4.c). */
 #include "kpu_net_internal.h"
 
 #include "kmodel_v3.h"
@@ -157,19 +158,14 @@ kpu_status_t kpu_flash_model_info(const kpu_flash_t *flash, uint32_t addr, int e
     uint32_t first = rd(head);
     if (first == KMDL_SWAPPED)
         return kpu_diag_set(diag, KPU_ERR_VERSION, -1,
-                            "the kmodel at 0x%lx is word-swapped (big-endian) %s: KPU.load_flash "
-                            "streams only kmodel V3; flash the original file%s",
+                            "the kmodel at 0x%lx is word-swapped (big-endian) %s: only V3 is "
+                            "word-swapped for KPU.load_flash; flash the original file%s",
                             (unsigned long)addr, rd(head + 4) == 0x04000000u ? "V4" : "V4/V5",
-                            rd(head + 4) == 0x04000000u ? " and open it with KPU.load(offset)"
-                                                        : "");
-    if (expect_big_endian && version == 4)
-        return kpu_diag_set(diag, KPU_ERR_VERSION, -1,
-                            "KPU.load_flash streams kmodel V3 only: open the kmodel V4 at 0x%lx "
-                            "with KPU.load(0x%lx) (the whole model is read into memory)",
-                            (unsigned long)addr, (unsigned long)addr);
+                            rd(head + 4) == 0x04000000u
+                                ? " (KPU.load(offset) and KPU.load_flash both take it)" : "");
     if (expect_big_endian && version == 5)
         return kpu_diag_set(diag, KPU_ERR_VERSION, -1,
-                            "KPU.load_flash streams kmodel V3 only: open the kmodel V5 at 0x%lx "
+                            "KPU.load_flash streams kmodel V3 and V4: open the kmodel V5 at 0x%lx "
                             "with KPU.load(0x%lx) (the whole model is read into memory)",
                             (unsigned long)addr, (unsigned long)addr);
     if (version == 0)
@@ -179,7 +175,7 @@ kpu_status_t kpu_flash_model_info(const kpu_flash_t *flash, uint32_t addr, int e
                             first == KMDL_MAGIC ? (unsigned long)rd(head + 4)
                                                 : (unsigned long)addr,
                             first == KMDL_MAGIC ? (unsigned long)addr : (unsigned long)first);
-    if (expect_big_endian && !be)
+    if (expect_big_endian && version == 3 && !be)
         return kpu_diag_set(diag, KPU_ERR_VERSION, -1,
                             "load_flash needs a word-swapped (big-endian) kmodel V3; the model at "
                             "0x%lx is not: convert it with model_le2be", (unsigned long)addr);
@@ -294,7 +290,8 @@ static kpu_status_t place_conv(const kpu_flash_t *flash, uint32_t addr, uint64_t
     return KPU_OK;
 }
 
-static kpu_status_t stream_fetch(void *ctx, uint32_t layer, kpu_conv_blocks_t *b, kpu_diag_t *diag)
+kpu_status_t kpu_net_stream_fetch(void *ctx, uint32_t layer, kpu_conv_blocks_t *b,
+                                  kpu_diag_t *diag)
 {
     kpu_net_t *net = ctx;
     uint64_t lo = b->weights_off;
@@ -317,8 +314,8 @@ static kpu_status_t stream_fetch(void *ctx, uint32_t layer, kpu_conv_blocks_t *b
                             (unsigned long)net->stream_cap);
     uint8_t *buf = net->stream_buf[net->dual_buf ? net->stream_next & 1u : 0];
     net->stream_next++;
-    kpu_status_t st = kpu_flash_read_le(&net->flash, net->addr, lo, buf, (size_t)(hi - lo), 1,
-                                        net->batch_size, diag);
+    kpu_status_t st = kpu_flash_read_le(&net->flash, net->addr, lo, buf, (size_t)(hi - lo),
+                                        net->stream_swapped, net->batch_size, diag);
     if (st != KPU_OK)
         return st;
     b->weights = buf + (b->weights_off - lo);
@@ -416,6 +413,20 @@ static kpu_status_t build_image(kpu_net_t *net, const kpu_flash_t *flash, uint32
     return KPU_OK;
 }
 
+kpu_status_t kpu_net_stream_buffers(kpu_net_t *net, kpu_diag_t *diag)
+{
+    for (int i = 0; i < (net->dual_buf ? 2 : 1); i++) {
+        net->stream_buf[i] = kpu_net_alloc(net, net->stream_cap ? net->stream_cap : 4, 256);
+        if (!net->stream_buf[i])
+            return kpu_diag_set(diag, KPU_ERR_NO_MEMORY, -1,
+                                "no memory for the weights buffer (%lu bytes)",
+                                (unsigned long)net->stream_cap);
+    }
+    net->stream.fetch = kpu_net_stream_fetch;
+    net->stream.ctx = net;
+    return KPU_OK;
+}
+
 static kpu_status_t load_stream(kpu_net_t *net, const kpu_flash_t *flash, kpu_diag_t *diag)
 {
     uint8_t head[KPU_V3_HEADER_BYTES];
@@ -443,20 +454,13 @@ static kpu_status_t load_stream(kpu_net_t *net, const kpu_flash_t *flash, kpu_di
                               "no memory for the model structure (%lu bytes)",
                               (unsigned long)image);
     }
-    for (int i = 0; st == KPU_OK && i < (net->dual_buf ? 2 : 1); i++) {
-        net->stream_buf[i] = kpu_net_alloc(net, net->stream_cap ? net->stream_cap : 4, 256);
-        if (!net->stream_buf[i])
-            st = kpu_diag_set(diag, KPU_ERR_NO_MEMORY, -1,
-                              "no memory for the weights buffer (%lu bytes)",
-                              (unsigned long)net->stream_cap);
-    }
+    if (st == KPU_OK)
+        st = kpu_net_stream_buffers(net, diag);
     if (st == KPU_OK)
         st = build_image(net, flash, layers, tables, types, diag);
     kpu_net_release(net, types);
     if (st != KPU_OK)
         return st;
-    net->stream.fetch = stream_fetch;
-    net->stream.ctx = net;
     return kpu_model_load_stream(&net->model, net->file, net->file_size, &net->stream,
                                  &net->alloc, diag);
 }
@@ -482,7 +486,9 @@ kpu_status_t kpu_net_load_flash_stream(kpu_api_t *api, kpu_net_t **out, const kp
     net->flash = *flash;
     net->dual_buf = dual_buf != 0;
     net->batch_size = batch_size;
-    st = load_stream(net, flash, diag);
+    net->stream_swapped = fm.version == 3; /* V3 is word-swapped, V4 in its own order */
+    st = fm.version == 4 ? kpu_flash_load_stream_v4(net, flash, diag)
+                         : load_stream(net, flash, diag);
     if (st != KPU_OK) {
         kpu_net_destroy(net);
         return st;

@@ -37,6 +37,7 @@ struct kpu_net {
     size_t stream_cap;
     unsigned stream_next;
     int dual_buf;
+    int stream_swapped;         /* the model in flash is word-swapped (V3) */
     uint32_t batch_size;
     kpu_conv_stream_t stream;
 };
@@ -54,5 +55,15 @@ void kpu_net_loaded_model(kpu_net_t *net);
 /* Flash reads with word swapping (big-endian files), relative to a model base address. */
 kpu_status_t kpu_flash_read_le(const kpu_flash_t *flash, uint32_t base, uint64_t off, void *dst,
                                size_t n, int swap, uint32_t batch, kpu_diag_t *diag);
+
+/* load_flash: the fetch hook of net->stream (reads a conv layer's tables into a stream
+ * buffer), and the one or two stream buffers of net->stream_cap bytes. */
+kpu_status_t kpu_net_stream_fetch(void *ctx, uint32_t layer, kpu_conv_blocks_t *b,
+                                  kpu_diag_t *diag);
+kpu_status_t kpu_net_stream_buffers(kpu_net_t *net, kpu_diag_t *diag);
+/* load_flash of a kmodel V4 in its original byte order (kpu_flash_stream_v4.c): builds the
+ * resident image in net->file and loads net->model from it. */
+kpu_status_t kpu_flash_load_stream_v4(kpu_net_t *net, const kpu_flash_t *flash,
+                                      kpu_diag_t *diag);
 
 #endif

@@ -16,6 +16,11 @@
 #define V4_MAX_MAIN (64u * 1024u * 1024u) /* refuse absurd main memory sizes (K210: 6 MiB) */
 #define V4_CONV_TIMEOUT_MS 5000u
 #define V4_MAX_WINDOW_TAPS 65536u /* reduce_window2d: filter_h x filter_w */
+/* kpu_conv2d: main_mem_output, batches, reserved and the layer argument precede the tables.
+ * In a load_flash image (kpu_flash_stream_v4.c) the body is that head plus the file offset
+ * and size of the original body, whose tables are read from flash when the node runs. */
+#define V4_CONV_HEAD_BYTES 120u
+#define V4_CONV_STREAM_BODY 128u
 
 enum { V4_MEM_CONST = 0, V4_MEM_MAIN = 1, V4_MEM_KPU = 2 };
 enum { V4_DT_F32 = 0, V4_DT_U8 = 1 };
@@ -48,6 +53,7 @@ typedef struct v4_view {
     size_t size;
     uint32_t target, constants, main_mem, nodes, inputs, outputs;
     uint64_t inputs_off, shapes_off, outputs_off, const_off, headers_off, bodies_off;
+    int streamed;      /* a load_flash image: kpu_conv2d bodies are V4_CONV_STREAM_BODY */
 } v4_view_t;
 
 typedef struct v4_node_loc {
@@ -94,8 +100,9 @@ typedef struct v4_node {
     uint32_t code_size;
     /* kpu_conv2d */
     int32_t batches;
-    const uint8_t *arg, *bn, *act, *kw;
+    const uint8_t *arg, *bn, *act, *kw;  /* tables: NULL in a load_flash image */
     size_t kw_size, bn_size;
+    uint32_t bn_off, act_off, kw_off;    /* load_flash: the tables' offsets in the file */
 } v4_node_t;
 
 /* Memory the kernels run on. During validation main is NULL and nothing runs. */
@@ -107,6 +114,8 @@ typedef struct v4_ctx {
     const kpu_backend_t *backend;
     kpu_diag_t *diag;
     int32_t node;
+    int streamed;                       /* decoding a load_flash image */
+    const kpu_conv_stream_t *stream;    /* its table reader (run time) */
 } v4_ctx_t;
 
 /* ---- v4_nodes.c: body reading, range checks, the opcode table ---------------------------- */

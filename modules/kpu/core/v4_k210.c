@@ -99,6 +99,28 @@ static void batch_arg(const kpu_layer_arg_t *a, uint32_t b, kpu_layer_arg_t *out
     out->image_dst_addr += b * map_lines(kpu_arg_ow(a), kpu_arg_oh(a), kpu_arg_oc(a));
 }
 
+/* A load_flash image: where the tables lie in the original body (offset and size follow the
+ * head), with the same skips as in the file; they must end inside that body. */
+static kpu_status_t stream_tables(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n,
+                                  const kpu_layer_arg_t *a)
+{
+    uint32_t off = v4_u32(r), size = v4_u32(r);
+    if (r->short_read)
+        return KPU_OK;
+    uint64_t bn = (uint64_t)off + V4_CONV_HEAD_BYTES + a->bwsx_base_addr;
+    uint64_t act = bn + n->bn_size + a->active_addr;
+    uint64_t kw = act + KPU_ACT_TABLE_BYTES + a->para_start_addr;
+    uint64_t end = kw + n->kw_size;
+    if (end > (uint64_t)off + size || end > UINT32_MAX)
+        return v4_fail(c, KPU_ERR_TRUNCATED, "kpu_conv2d tables end at file offset %llu, past "
+                       "the node's %lu-byte body at %lu", (unsigned long long)end,
+                       (unsigned long)size, (unsigned long)off);
+    n->bn_off = (uint32_t)bn;
+    n->act_off = (uint32_t)act;
+    n->kw_off = (uint32_t)kw;
+    return KPU_OK;
+}
+
 kpu_status_t v4_dec_kpu_conv2d(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
 {
     kpu_status_t st = v4_range(c, r, &n->out, "main_mem_output");
@@ -113,16 +135,21 @@ kpu_status_t v4_dec_kpu_conv2d(v4_ctx_t *c, v4_rd_t *r, v4_node_t *n)
     kpu_layer_arg_decode(n->arg, &a);
     uint32_t oc = kpu_arg_oc(&a), k = kpu_arg_k(&a);
     /* in the file the three table addresses are padding byte counts before each table */
-    v4_skip(r, a.bwsx_base_addr);
     n->bn_size = 8u * oc;
-    n->bn = v4_bytes(r, n->bn_size);
-    v4_skip(r, a.active_addr);
-    n->act = v4_bytes(r, KPU_ACT_TABLE_BYTES);
-    v4_skip(r, a.para_start_addr);
     n->kw_size = (size_t)oc * (a.depth_wise_layer ? 1u : kpu_arg_ic(&a)) * k * k;
-    n->kw = v4_bytes(r, n->kw_size);
-    if (r->short_read)
-        return KPU_OK;
+    if (c->streamed) {
+        if ((st = stream_tables(c, r, n, &a)) != KPU_OK || r->short_read)
+            return st;
+    } else {
+        v4_skip(r, a.bwsx_base_addr);
+        n->bn = v4_bytes(r, n->bn_size);
+        v4_skip(r, a.active_addr);
+        n->act = v4_bytes(r, KPU_ACT_TABLE_BYTES);
+        v4_skip(r, a.para_start_addr);
+        n->kw = v4_bytes(r, n->kw_size);
+        if (r->short_read)
+            return KPU_OK;
+    }
     if (n->batches < 1)
         return v4_fail(c, KPU_ERR_FORMAT, "kpu_conv2d with %ld batches", (long)n->batches);
     if ((st = kpu_layer_arg_validate(&a, 1, n->kw_size, n->bn_size, c->diag, c->node)) != KPU_OK)
@@ -156,6 +183,24 @@ kpu_status_t v4_run_kpu_conv2d(v4_ctx_t *c, const v4_node_t *n)
     const kpu_backend_t *be = c->backend;
     uint32_t ow = kpu_arg_ow(&a), oh = kpu_arg_oh(&a), oc = kpu_arg_oc(&a);
     size_t map = (size_t)ow * oh * oc;
+    const uint8_t *kw = n->kw, *bn = n->bn, *act = n->act;
+    if (c->streamed) { /* load_flash: the tables are read from flash now */
+        if (!c->stream)
+            return v4_fail(c, KPU_ERR_FORMAT, "kpu_conv2d tables in flash without a stream");
+        kpu_conv_blocks_t blk;
+        memset(&blk, 0, sizeof blk);
+        blk.weights_off = n->kw_off;
+        blk.weights_size = (uint32_t)n->kw_size;
+        blk.bn_off = n->bn_off;
+        blk.bn_size = (uint32_t)n->bn_size;
+        blk.act_off = n->act_off;
+        kpu_status_t st = c->stream->fetch(c->stream->ctx, (uint32_t)c->node, &blk, c->diag);
+        if (st != KPU_OK)
+            return st;
+        kw = blk.weights;
+        bn = blk.bn;
+        act = blk.act;
+    }
     for (uint32_t b = 0; b < (uint32_t)n->batches; b++) {
         kpu_layer_arg_t ab;
         batch_arg(&a, b, &ab);
@@ -166,10 +211,10 @@ kpu_status_t v4_run_kpu_conv2d(v4_ctx_t *c, const v4_node_t *n)
         job.arg[1] = (job.arg[1] & ~((uint64_t)0x7FFF | ((uint64_t)0x7FFF << 32))) |
                      (uint64_t)ab.image_src_addr | ((uint64_t)ab.image_dst_addr << 32);
         job.arg[11] &= ~(uint64_t)1;
-        job.weights = n->kw;
+        job.weights = kw;
         job.weights_size = n->kw_size;
-        job.bn = n->bn;
-        job.act = n->act;
+        job.bn = bn;
+        job.act = act;
         job.eight_bit = 1;
         kpu_status_t st = be->ops->submit(be->self, &job, c->diag);
         if (st != KPU_OK)

@@ -251,8 +251,8 @@ def load(offset_or_path: Any) -> kpu_net:
 
 
 def load_flash(model_addr: Any, is_dual_buf: Any, batch_size: Any, spi_speed: Any) -> kpu_net:
-    """A word-swapped ("big-endian") V3 model in flash, weights streamed per layer. V4 models
-    are refused (2002, the text says to use ``load(offset)`` of the original file)."""
+    """A word-swapped ("big-endian") V3 model, or a V4 model in its original byte order, in
+    flash; weights streamed per layer. V5 models are refused (2002, use ``load(offset)``)."""
     args = (model_addr, is_dual_buf, batch_size, spi_speed)
     if not all(isinstance(a, int) for a in args):
         raise ValueError(PREFIX + "load_flash arg format error: task=kpu.load_flash(flash_addr, "
