@@ -14,7 +14,17 @@ import pytest
 from maixkpu.board.flashing import kfpkg_regions
 from maixkpu.cli import main
 from maixkpu.commands import kfpkg as kfpkg_cmd
-from maixkpu.kfpkg import Entry, Kfpkg, KfpkgError, load_layout, pack, read_kfpkg, write_kfpkg
+from maixkpu.kfpkg import (
+    Entry,
+    Kfpkg,
+    KfpkgError,
+    PackItem,
+    load_layout,
+    pack,
+    parse_item_spec,
+    read_kfpkg,
+    write_kfpkg,
+)
 from maixkpu.kfpkg_check import ERROR, WARNING, inspect_entries, verify
 
 MODEL = Path(__file__).resolve().parents[2] / "tools" / "maixkpu" / "data" / "demo_detector.kmodel"
@@ -177,3 +187,25 @@ def test_endian_on_a_file_that_is_not_a_kmodel_is_a_warning() -> None:
     assert [(p.severity, p.message) for p in verify(Kfpkg([font]))] == [
         (WARNING, 'font.bin at 0xa00000: endian "big" is declared but the file is not a kmodel '
                   "(nothing checks or uses it)")]
+
+
+def test_pack_command_line_suffixes_declare_the_order(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    assert parse_item_spec("m_be.kmodel@0x600000:big") == \
+        PackItem(Path("m_be.kmodel"), 0x600000, None, None, {"endian": "big"})
+    assert parse_item_spec("m.kmodel@0x300000:little:raw") == \
+        parse_item_spec("m.kmodel@0x300000:raw:little") == \
+        PackItem(Path("m.kmodel"), 0x300000, False, None, {"endian": "little"})
+    (tmp_path / "m_be.kmodel").write_bytes(BE)
+    (tmp_path / "m.kmodel").write_bytes(LE)
+    out = tmp_path / "o.kfpkg"
+    args = ["kfpkg", "pack", f"{tmp_path / 'm_be.kmodel'}@0x600000:big",
+            f"{tmp_path / 'm.kmodel'}@0x300000:little", "-o", str(out)]
+    assert main(args) == 0
+    assert [(e.name, e.endian) for e in read_kfpkg(out).entries] == \
+        [("m_be.kmodel", "big"), ("m.kmodel", "little")]
+    capsys.readouterr()
+    wrong = ["kfpkg", "pack", f"{tmp_path / 'm.kmodel'}@0x300000:big", "-o", str(out)]
+    assert main(wrong) == kfpkg_cmd.EXIT_PROBLEMS
+    assert ('m.kmodel at 0x300000: little-endian kmodel where its endian "big" wants a '
+            "big-endian (load_flash) one") in capsys.readouterr().out

@@ -257,15 +257,24 @@ class PackItem:
 
 
 def parse_item_spec(spec: str) -> PackItem:
-    """`FILE[@ADDRESS][:raw|:boot]` from the command line; no address means 0."""
+    """`FILE[@ADDRESS][:raw|:boot][:little|:big]` from the command line (the two suffixes in
+    either order); no address means 0. `:little` / `:big` give the entry's endian field."""
     bootable: bool | None = None
-    for suffix, value in ((":raw", False), (":boot", True)):
-        if spec.endswith(suffix):
-            spec, bootable = spec[: -len(suffix)], value
+    meta: dict[str, Any] = {}
+    stripped = True
+    while stripped:
+        stripped = False
+        for suffix in (":raw", ":boot", ":little", ":big"):
+            if spec.endswith(suffix):
+                spec, stripped = spec[: -len(suffix)], True
+                if suffix in (":little", ":big"):
+                    meta["endian"] = suffix[1:]
+                else:
+                    bootable = suffix == ":boot"
     path, sep, addr = spec.rpartition("@")
     if not sep:
         path, addr = spec, "0"
-    return PackItem(Path(path), parse_address(addr), bootable)
+    return PackItem(Path(path), parse_address(addr), bootable, None, meta)
 
 
 def load_layout(path: PathLike) -> list[PackItem]:

@@ -141,9 +141,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     actions = parser.add_subparsers(dest="kfpkg_command", metavar="ACTION", required=True)
 
     p = actions.add_parser("pack", help="make a kfpkg from files at flash addresses")
-    p.add_argument("files", nargs="*", metavar="FILE[@ADDR][:raw|:boot]",
+    p.add_argument("files", nargs="*", metavar="FILE[@ADDR][:raw|:boot][:little|:big]",
                    help="file at a flash address (default 0); .bin at 0 becomes a bootable "
-                        "image unless :raw; :boot forces the bootable header")
+                        "image unless :raw; :boot forces the bootable header; :little / :big "
+                        "declare a kmodel's byte order (flash-list.json endian)")
     p.add_argument("--firmware", metavar="BIN", help="firmware at 0 as a bootable image")
     p.add_argument("--layout", metavar="FILE", help="JSON or TOML (Python 3.11+) layout")
     p.add_argument("-o", "--output", required=True, help="output .kfpkg")
