@@ -58,7 +58,8 @@ micropython-test: $(CORE_BUILT)
 firmware-check:
 	$(MAKE) -C firmware check
 
-# Bounded libFuzzer run (clang, ASan + UBSan) of the kmodel loader and runtime; fails on a crash.
+# Bounded libFuzzer run (clang, ASan + UBSan) of the kmodel loader and runtime and of the image
+# core's BMP decoder; fails on a crash.
 FUZZ_SECONDS ?= 60
 fuzz: $(STAMP)
 	PYTHON=$(PY) host_tests/fuzz/run_fuzz.sh $(FUZZ_SECONDS)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The core's tests against an ASan + UBSan build of the cffi extension.
 #   host_tests/fuzz/run_sanitized.sh [PYTEST ARGS...]
-# (default: the loader's malformed-input tests and the binding tests; `host_tests/core` for all)
+# (default: the loader's malformed-input tests, the binding tests and the image core's tests;
+# `host_tests/core` for all)
 # Builds maixkpu._core with MAIXKPU_SANITIZE=1 into build/asan/maixkpu (the normal in-place
 # extension is left alone), then runs pytest with libasan preloaded and the sanitized extension
 # put first on maixkpu.__path__ (asan_overlay.py). Any sanitizer report aborts the run.
@@ -19,8 +20,9 @@ mkdir -p "$OUT"
 CC="$CC" "$PY" host_tests/fuzz/build_sanitized.py "$OUT"
 
 if [ "$#" -eq 0 ]; then
-  # the loader's malformed-input tests and the binding's error paths (what sanitizers can catch)
-  set -- host_tests/core/test_loader_v3.py host_tests/core/test_binding.py
+  # the loader's malformed-input tests and the binding's error paths (what sanitizers can catch),
+  # and the image core (its BMP decoder takes untrusted files)
+  set -- host_tests/core/test_loader_v3.py host_tests/core/test_binding.py host_tests/image
 fi
 # detect_leaks=0: CPython itself keeps memory until exit. halt_on_error: first report fails.
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:allocator_may_return_null=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"

@@ -152,3 +152,10 @@ def test_encode_size_and_buffer_checks() -> None:
     img = CoreImage(3, 2, RGB565, np.arange(12, dtype=np.uint8))
     small = ffi.new("uint8_t[]", 10)
     assert lib.img_bmp_encode(img.struct(), ffi.NULL, small, 10, ffi.NULL) == lib.IMG_ERR_ARGUMENT
+
+
+def test_zero_width_tall_image_decodes_at_once() -> None:
+    """A 0 x (2^31 - 2) file has no pixels to read (a fuzz find: decoding looped over rows)."""
+    data = make_bmp(0, -(2**31 - 2), 24, 0, b"")
+    data = data[:2] + struct.pack("<I", 60) + data[6:]  # a body size the header check accepts
+    assert c_decode(data) == py_decode(data) == (0, 2**31 - 2, RGB565, b"")

@@ -144,6 +144,9 @@ void img_fill_box(img_t *img, int64_t x0, int64_t y0, int64_t x1, int64_t y1, ui
     if (y1 > img->h - 1) {
         y1 = img->h - 1;
     }
+    if (x0 > x1) {
+        return; /* also spares the row loop on a zero-width image */
+    }
     for (int64_t y = y0; y <= y1; y++) {
         size_t row = (size_t)y * (size_t)img->w;
         for (int64_t x = x0; x <= x1; x++) {

@@ -72,6 +72,9 @@ img_status_t img_draw_image(img_t *dst, const img_t *src, int x, int y, double x
     int64_t i0 = x < 0 ? -(int64_t)x : 0, j0 = y < 0 ? -(int64_t)y : 0;
     int64_t i1 = (int64_t)dst->w - x < out_w ? (int64_t)dst->w - x : out_w;
     int64_t j1 = (int64_t)dst->h - y < out_h ? (int64_t)dst->h - y : out_h;
+    if (i0 >= i1 || j0 >= j1) {
+        return IMG_OK;
+    }
     float xstep = 1.0f / (float)x_scale, ystep = 1.0f / (float)y_scale;
     for (int64_t j = j0; j < j1; j++) {
         int64_t sy = img_trunc_f((float)j * ystep);

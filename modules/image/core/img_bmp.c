@@ -78,6 +78,9 @@ img_status_t img_bmp_decode(const uint8_t *data, size_t len, img_t *dst)
     if (dst->w != info.w || dst->h != info.h || dst->format != info.format) {
         return IMG_ERR_ARGUMENT;
     }
+    if (info.w == 0 || info.h == 0) {
+        return IMG_OK; /* nothing to read (a 0 x 2^31-1 file would otherwise loop for ages) */
+    }
     for (int y = 0; y < info.h; y++) {
         int file_row = info.bottom_up ? info.h - 1 - y : y;
         const uint8_t *row = data + info.data_offset + (size_t)file_row * info.row_bytes;
@@ -149,7 +152,7 @@ img_status_t img_bmp_encode(const img_t *img, const img_rect_t *roi, uint8_t *ou
     } else {
         put32(extra, 0xF800u), put32(extra + 4, 0x07E0u), put32(extra + 8, 0x001Fu);
     }
-    for (int y = 0; y < r.h; y++) {
+    for (int y = 0; y < r.h && r.w > 0; y++) {
         uint8_t *row = out + offset + (size_t)y * row_bytes;
         for (int x = 0; x < r.w; x++) {
             uint32_t v = img_px_get(img, (size_t)(r.y + y) * (size_t)img->w + (size_t)(r.x + x));

@@ -42,6 +42,8 @@ static uint32_t backing_at(const img_t *src, size_t avail, int64_t k)
     return k >= 0 && (uint64_t)k < avail ? src->pixels[k] : 0u;
 }
 
+/* Each box is (trunc(sy) + 1 or 2)^2 reads, as in MaixPy: shrinking a tall image to a few
+ * pixels is quadratic in h0 / h (the columns use sy too). */
 static void gray_box(img_t *dst, const img_t *src, size_t avail)
 {
     int w0 = src->w, h0 = src->h, w = dst->w, h = dst->h;

@@ -35,6 +35,9 @@ static void glyph(const pen_t *p, int64_t ox, int64_t oy, const uint8_t *rows, i
     if ((int64_t)p->img->h - oy < dy1) {
         dy1 = (int64_t)p->img->h - oy;
     }
+    if (dx0 >= dx1) {
+        return;
+    }
     for (int64_t dy = dy0; dy < dy1; dy++) {
         int64_t r = img_trunc_f((float)dy / fscale);
         uint8_t bits = rows[r < IMG_FONT_H - 1 ? r : IMG_FONT_H - 1];
