@@ -50,9 +50,11 @@ core: $(CORE_BUILT)
 qemu-test: $(CORE_BUILT)
 	$(PY) -m pytest host_tests/firmware/test_qemu_core.py -v
 
-# The KPU user module built into MicroPython's unix port from your tree: MICROPY_DIR=/path/to/micropython
+# The KPU and image user modules built into MicroPython's unix port from your tree, and the K210
+# port's lcd/sensor modules on simulated registers: MICROPY_DIR=/path/to/micropython
 micropython-test: $(CORE_BUILT)
-	MICROPY_DIR=$(MICROPY_DIR) $(PY) -m pytest host_tests/firmware/test_micropython_module.py -v
+	MICROPY_DIR=$(MICROPY_DIR) $(PY) -m pytest host_tests/firmware/test_micropython_module.py \
+		host_tests/firmware/test_k210_glue.py -v
 
 # Cross-compile the core, both backends and the port HAL for the K210 with -Werror; print sizes.
 firmware-check:

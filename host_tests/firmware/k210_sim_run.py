@@ -103,3 +103,71 @@ def sccb_registers(lines: list[str]) -> dict[int, dict[int, int]]:
 def sim_pattern(x: int, y: int) -> tuple[int, int, int]:
     """The fake camera's RGB888 at sensor pixel (x, y): k210_sim_pattern in k210_sim.c."""
     return (x * 3 + y) & 255, (x + y * 5 + 17) & 255, ((x ^ y) * 7) & 255
+
+
+def raw565(r: int, g: int, b: int) -> bytes:
+    """The DVP's RGB565 of the simulated frame (truncating, the model's choice) in the raw
+    layout of spec 1.2: the standard value high byte first."""
+    return ((r >> 3) << 11 | (g >> 2) << 5 | b >> 3).to_bytes(2, "big")
+
+
+def expected_frame(w: int, h: int, sensor: tuple[int, int], hmirror: bool = False,
+                   vflip: bool = False) -> tuple[bytes, bytes]:
+    """Pixels and R/G/B planes of the top-left w x h of the sensor's frame."""
+    sw, sh = sensor
+    pix = bytearray()
+    planes = [bytearray(), bytearray(), bytearray()]
+    for y in range(h):
+        for x in range(w):
+            rgb = sim_pattern(sw - 1 - x if hmirror else x, sh - 1 - y if vflip else y)
+            pix += raw565(*rgb)
+            for plane, v in zip(planes, rgb):
+                plane.append(v)
+    return bytes(pix), bytes(planes[0] + planes[1] + planes[2])
+
+
+def panel_pixels(img: bytes, w: int, bpp: int, x: int, y: int, rw: int, rh: int) -> bytes:
+    """Panel bytes of an image region: RGB565 raw bytes as they are; gray g as the standard
+    RGB565 ((g>>3)<<11)|((g>>2)<<5)|(g>>3), high byte first."""
+    out = bytearray()
+    for row in range(y, y + rh):
+        if bpp == 2:
+            out += img[(row * w + x) * 2:(row * w + x + rw) * 2]
+            continue
+        for g in img[row * w + x:row * w + x + rw]:
+            out += (((g >> 3) << 11) | ((g >> 2) << 5) | (g >> 3)).to_bytes(2, "big")
+    return bytes(out)
+
+
+def expected_display(panel: tuple[int, int], w: int, h: int, bpp: int,
+                     roi: tuple[int, int, int, int] | None, oft: tuple[int, int] | None,
+                     img: bytes) -> list[tuple[tuple[int, int, int, int], bytes]]:
+    """lcd.display of img (w x h, bpp) on a panel of the given size: spec 4.2 (and 2.8 for
+    the roi) as the list of panel windows with their bytes."""
+    pw, ph = panel
+    rx, ry, rw, rh = roi or (0, 0, w, h)
+    x0, y0 = max(rx, 0), max(ry, 0)
+    x1, y1 = min(rx + rw, w), min(ry + rh, h)
+    rx, ry, rw, rh = x0, y0, x1 - x0, y1 - y0
+    out = []
+    if oft is None or oft[0] < 0 or oft[1] < 0:
+        left = top = right = bottom = 0
+        if rw > pw:
+            rx, rw = rx + (rw - pw) // 2, pw
+        else:
+            left, right = (pw - rw) // 2, pw - rw - (pw - rw) // 2
+        if rh > ph:
+            ry, rh = ry + (rh - ph) // 2, ph
+        else:
+            top, bottom = (ph - rh) // 2, ph - rh - (ph - rh) // 2
+        for bx, by, bw, bh in ((0, 0, pw, top), (0, ph - bottom, pw, bottom),
+                               (0, top, left, ph - top - bottom),
+                               (pw - right, top, right, ph - top - bottom)):
+            if bw > 0 and bh > 0:
+                out.append(((bx, by, bx + bw - 1, by + bh - 1), bytes(bw * bh * 2)))
+        px, py = left, top
+    else:
+        px, py = oft
+        rw, rh = min(rw, pw - px), min(rh, ph - py)
+    out.append(((px, py, px + rw - 1, py + rh - 1), panel_pixels(img, w, bpp, rx, ry, rw, rh)))
+    return out

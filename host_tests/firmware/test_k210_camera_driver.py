@@ -22,27 +22,6 @@ def prog(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return sim.build(tmp_path_factory.mktemp("k210-camera"))
 
 
-def raw565(r: int, g: int, b: int) -> bytes:
-    """The DVP's RGB565 of the simulated frame (truncating, the model's choice) in the raw
-    layout of spec 1.2: the standard value high byte first."""
-    return ((r >> 3) << 11 | (g >> 2) << 5 | b >> 3).to_bytes(2, "big")
-
-
-def expected_frame(w: int, h: int, sensor: tuple[int, int], hmirror: bool = False,
-                   vflip: bool = False) -> tuple[bytes, bytes]:
-    """Pixels and R/G/B planes of the top-left w x h of the sensor's frame."""
-    sw, sh = sensor
-    pix = bytearray()
-    planes = [bytearray(), bytearray(), bytearray()]
-    for y in range(h):
-        for x in range(w):
-            rgb = sim.sim_pattern(sw - 1 - x if hmirror else x, sh - 1 - y if vflip else y)
-            pix += raw565(*rgb)
-            for plane, v in zip(planes, rgb):
-                plane.append(v)
-    return bytes(pix), bytes(planes[0] + planes[1] + planes[2])
-
-
 def test_reset_probes_the_chip_id_over_sccb(prog: Path) -> None:
     trace = sim.run(prog, "cam_reset")
     assert trace.status == [(0, "ok")] and trace.errors() == []
@@ -84,7 +63,7 @@ def test_framesize_programs_the_zoom_output(prog: Path, framesize: int, size) ->
 def test_rgb565_snapshot_is_byte_reversed_words_and_planes(prog: Path) -> None:
     trace = sim.run(prog, "cam_snapshot", str(RGB565), str(QVGA))
     assert trace.status[-1] == (0, "ok") and trace.errors() == []
-    pix, ai = expected_frame(320, 240, (320, 240))
+    pix, ai = sim.expected_frame(320, 240, (320, 240))
     assert bytes.fromhex(trace.values["PIX"][0]) == pix
     assert bytes.fromhex(trace.values["AI"][0]) == ai
 
@@ -92,7 +71,7 @@ def test_rgb565_snapshot_is_byte_reversed_words_and_planes(prog: Path) -> None:
 def test_window_is_a_top_left_crop(prog: Path) -> None:
     trace = sim.run(prog, "cam_snapshot", str(RGB565), str(QVGA), "224,224")
     assert trace.values["SIZE"] == ["224", "224"]
-    pix, ai = expected_frame(224, 224, (320, 240))
+    pix, ai = sim.expected_frame(224, 224, (320, 240))
     assert bytes.fromhex(trace.values["PIX"][0]) == pix
     assert bytes.fromhex(trace.values["AI"][0]) == ai
 
@@ -110,7 +89,7 @@ def test_grayscale_pixels_are_the_first_ai_plane(prog: Path) -> None:
 def test_mirror_and_flip_reach_reg04(prog: Path, hmirror: int, vflip: int) -> None:
     trace = sim.run(prog, "cam_snapshot", str(RGB565), str(QVGA), "-", str(hmirror), str(vflip))
     assert sim.sccb_registers(trace.lines)[1][0x04] == 0x28 | hmirror << 7 | vflip << 6
-    pix, _ = expected_frame(320, 240, (320, 240), bool(hmirror), bool(vflip))
+    pix, _ = sim.expected_frame(320, 240, (320, 240), bool(hmirror), bool(vflip))
     assert bytes.fromhex(trace.values["PIX"][0]) == pix
 
 

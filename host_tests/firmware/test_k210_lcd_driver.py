@@ -26,52 +26,6 @@ def image_bytes(n: int) -> bytes:
     return bytes((i * 31 + 7) & 255 for i in range(n))
 
 
-def panel_pixels(img: bytes, w: int, bpp: int, x: int, y: int, rw: int, rh: int) -> bytes:
-    """Panel bytes of an image region: RGB565 raw bytes as they are; gray g as the standard
-    RGB565 ((g>>3)<<11)|((g>>2)<<5)|(g>>3), high byte first."""
-    out = bytearray()
-    for row in range(y, y + rh):
-        if bpp == 2:
-            out += img[(row * w + x) * 2:(row * w + x + rw) * 2]
-            continue
-        for g in img[row * w + x:row * w + x + rw]:
-            out += (((g >> 3) << 11) | ((g >> 2) << 5) | (g >> 3)).to_bytes(2, "big")
-    return bytes(out)
-
-
-def expected_display(panel: tuple[int, int], w: int, h: int, bpp: int,
-                     roi: tuple[int, int, int, int] | None, oft: tuple[int, int] | None):
-    """Spec 4.2 (and 2.8 for the roi) as a list of panel windows with their bytes."""
-    pw, ph = panel
-    rx, ry, rw, rh = roi or (0, 0, w, h)
-    x0, y0 = max(rx, 0), max(ry, 0)
-    x1, y1 = min(rx + rw, w), min(ry + rh, h)
-    rx, ry, rw, rh = x0, y0, x1 - x0, y1 - y0
-    img = image_bytes(w * h * bpp)
-    out = []
-    if oft is None or oft[0] < 0 or oft[1] < 0:
-        left = top = right = bottom = 0
-        if rw > pw:
-            rx, rw = rx + (rw - pw) // 2, pw
-        else:
-            left, right = (pw - rw) // 2, pw - rw - (pw - rw) // 2
-        if rh > ph:
-            ry, rh = ry + (rh - ph) // 2, ph
-        else:
-            top, bottom = (ph - rh) // 2, ph - rh - (ph - rh) // 2
-        for bx, by, bw, bh in ((0, 0, pw, top), (0, ph - bottom, pw, bottom),
-                               (0, top, left, ph - top - bottom),
-                               (pw - right, top, right, ph - top - bottom)):
-            if bw > 0 and bh > 0:
-                out.append(((bx, by, bx + bw - 1, by + bh - 1), bytes(bw * bh * 2)))
-        px, py = left, top
-    else:
-        px, py = oft
-        rw, rh = min(rw, pw - px), min(rh, ph - py)
-    out.append(((px, py, px + rw - 1, py + rh - 1), panel_pixels(img, w, bpp, rx, ry, rw, rh)))
-    return out
-
-
 def test_init_resets_wakes_and_clears_the_panel(prog: Path) -> None:
     trace = sim.run(prog, "lcd_init", "0x00F8", "0")  # lcd.RED
     assert trace.status == [(0, "ok")] and trace.errors() == []
@@ -144,7 +98,8 @@ def test_display_sends_windows_and_pixels_of_spec_4_2(prog: Path, w, h, bpp, roi
     assert trace.status[-1] == (0, "ok") and trace.errors() == []
     ops = [op for op in sim.panel_ops(trace.after_mark()) if op.cmd != 0x36]
     panel = (240, 320) if rotation % 2 else (320, 240)
-    assert sim.windows(ops) == expected_display(panel, w, h, bpp, roi, oft)
+    assert sim.windows(ops) == sim.expected_display(panel, w, h, bpp, roi, oft,
+                                                    image_bytes(w * h * bpp))
 
 
 @pytest.mark.parametrize("bpp,roi,text", [

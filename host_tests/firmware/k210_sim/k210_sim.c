@@ -3,6 +3,7 @@
  * named as such (the DVP's RGB565 from YUV is modelled as the RGB888 pattern quantised by
  * truncation; Y as (77R + 150G + 29B) >> 8). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "k210_mmio.h"
 #include "k210_sim.h"
@@ -20,6 +21,13 @@ static struct {
 static uint8_t sram[SRAM_SIZE] __attribute__((aligned(64)));
 static size_t sram_used;
 static uint64_t mtime;
+static FILE *out; /* the trace: stdout, or the file K210_SIM_TRACE names */
+/* host memory outside the model's SRAM (e.g. a MicroPython GC heap) gets bus handles
+ * 0xC0000000 + (index << 20), unchecked in size */
+#define HANDLE_BASE 0xC0000000u
+#define MAX_HANDLES 64
+static const uint8_t *handles[MAX_HANDLES];
+static int n_handles;
 static int knob_absent, knob_wrong_id, knob_stuck, knob_no_vsync, knob_no_finish;
 
 /* SPI0 transmit FIFO and the trace's open D line */
@@ -42,7 +50,7 @@ static uint32_t *reg_slot(uintptr_t addr)
         }
     }
     if (regs.n == MAX_REGS) {
-        fprintf(stderr, "k210_sim: register file full\n");
+        fputs("k210_sim: register file full\n", stderr);
         return &regs.val[0];
     }
     regs.addr[regs.n] = addr;
@@ -58,7 +66,7 @@ static uint32_t reg(uintptr_t addr)
 void k210_sim_flush(void)
 {
     if (dline_open) {
-        fputc('\n', stdout);
+        fputc('\n', out);
         dline_open = 0;
     }
 }
@@ -66,7 +74,7 @@ void k210_sim_flush(void)
 static void err(const char *what)
 {
     k210_sim_flush();
-    printf("ERR %s\n", what);
+    fprintf(out, "ERR %s\n", what);
 }
 
 static uint64_t now_us(void)
@@ -100,14 +108,31 @@ void *k210_sim_alloc(size_t n)
 uint32_t k210_sim_bus_addr(const void *p)
 {
     const uint8_t *b = p;
-    if (b < sram || b >= sram + SRAM_SIZE) {
+    if (b >= sram && b < sram + SRAM_SIZE) {
+        return SRAM_BUS + (uint32_t)(b - sram);
+    }
+    for (int i = 0; i < n_handles; i++) {
+        if (handles[i] == b) {
+            return HANDLE_BASE + ((uint32_t)i << 20);
+        }
+    }
+    if (b == NULL || n_handles == MAX_HANDLES) {
         return 0;
     }
-    return SRAM_BUS + (uint32_t)(b - sram);
+    handles[n_handles] = b;
+    return HANDLE_BASE + ((uint32_t)n_handles++ << 20);
+}
+
+/* The model has no cache. */
+void k210_dcache_evict(void)
+{
 }
 
 static uint8_t *bus_ptr(uint32_t a, size_t n)
 {
+    if (a >= HANDLE_BASE && (int)((a - HANDLE_BASE) >> 20) < n_handles) {
+        return (uint8_t *)handles[(a - HANDLE_BASE) >> 20] + (a & 0xFFFFFu);
+    }
     if (a < SRAM_BUS || a - SRAM_BUS > SRAM_SIZE || n > SRAM_SIZE - (a - SRAM_BUS)) {
         return NULL;
     }
@@ -159,13 +184,13 @@ static void emit_byte(uint8_t b)
     }
     if (dc == 0) {
         k210_sim_flush();
-        printf("C %02x %llu\n", b, (unsigned long long)now_us());
+        fprintf(out, "C %02x %llu\n", b, (unsigned long long)now_us());
     } else {
         if (!dline_open) {
-            fputs("D ", stdout);
+            fputs("D ", out);
             dline_open = 1;
         }
-        printf("%02x", b);
+        fprintf(out, "%02x", b);
     }
 }
 
@@ -200,7 +225,7 @@ static void watch_lcd_reset(void)
     int level = gpiohs_level(SIM_IO_LCD_RST);
     if (level >= 0 && level != last_rst) {
         k210_sim_flush();
-        printf("RST %d %llu\n", level, (unsigned long long)now_us());
+        fprintf(out, "RST %d %llu\n", level, (unsigned long long)now_us());
         last_rst = level;
     }
 }
@@ -245,7 +270,7 @@ static void sccb_transfer(void)
     }
     if (write && bytes == 3u) {
         k210_sim_flush();
-        printf("SCCB W %d %02x %02x\n", cam_bank, r, v);
+        fprintf(out, "SCCB W %d %02x %02x\n", cam_bank, r, v);
         if (r == 0xFF) {
             cam_bank = v & 1;
         } else if (cam_bank == 1 && r == 0x12 && (v & 0x80u)) {
@@ -258,7 +283,7 @@ static void sccb_transfer(void)
     } else if (!write) {
         uint8_t got = cam_regs[cam_bank][cam_ptr];
         k210_sim_flush();
-        printf("SCCB R %d %02x %02x\n", cam_bank, cam_ptr, got);
+        fprintf(out, "SCCB R %d %02x %02x\n", cam_bank, cam_ptr, got);
         *cfg = (*cfg & 0x00FFFFFFu) | ((uint32_t)got << 24);
     } else {
         err("SCCB transfer with an unexpected byte count");
@@ -306,7 +331,7 @@ static void write_frame(void)
         return;
     }
     k210_sim_flush();
-    printf("FRAME %d %d %s\n", w, h, fmt == 0x600u ? "Y" : fmt == 0x200u ? "YUV" : "RGB");
+    fprintf(out, "FRAME %d %d %s\n", w, h, fmt == 0x600u ? "Y" : fmt == 0x200u ? "YUV" : "RGB");
     for (int y = 0; y < h; y++) {
         for (int x = 0; x < w; x++) {
             uint8_t c[3];
@@ -389,6 +414,22 @@ static void init_once(void)
         return;
     }
     done = 1;
+    const char *path = getenv("K210_SIM_TRACE");
+    out = path ? fopen(path, "w") : NULL;
+    if (out == NULL) {
+        out = stdout;
+    }
+    const char *knobs = getenv("K210_SIM_KNOBS"); /* comma-separated k210_sim_knob names */
+    while (knobs && *knobs) {
+        char name[32];
+        size_t n = strcspn(knobs, ",");
+        if (n < sizeof name) {
+            memcpy(name, knobs, n);
+            name[n] = 0;
+            k210_sim_knob(name);
+        }
+        knobs += n + (knobs[n] == ',');
+    }
     /* PLL0 = 26 MHz * 60 / 2 = 780 MHz; ACLK = PLL0 / 2 = 390 MHz; APB1 = ACLK / 3 */
     *reg_slot(K210_SYSCTL_BASE + 0x08u) = (59u << 4) | (1u << 10);
     *reg_slot(K210_SYSCTL_BASE + 0x20u) = 1u | (2u << 6);
