@@ -16,6 +16,8 @@
 
 static uint64_t gc_heap[MICROPY_HEAP_SIZE / sizeof(uint64_t)];
 
+void sensor_soft_reset(void); // mp/modsensor.c
+
 extern char __stack_top[];
 extern char __stack_bottom[];
 
@@ -38,6 +40,9 @@ int main(void)
             }
         }
         mp_printf(&mp_plat_print, "MPY: soft reboot\n");
+        #if MICROPY_PY_SENSOR
+        sensor_soft_reset(); // its frame buffer is on the heap swept next
+        #endif
         gc_sweep_all();
         mp_deinit();
     }

@@ -41,8 +41,7 @@ uint32_t k210_spi0_init(uint32_t ss, uint32_t hz)
     spi0_ss = ss & 3u;
     k210_sysctl_clock_enable(K210_PERIPH_SPI0);
     k210_sysctl_reset(K210_PERIPH_SPI0);
-    k210_sysctl_set_spi0_threshold(0); /* SPI0 clock = PLL0 / 2 */
-    uint32_t src = k210_sysctl_spi0_hz();
+    uint32_t src = k210_sysctl_spi0_hz(); /* the clock threshold as the boot ROM left it */
     uint32_t div = (src + hz - 1u) / hz; /* never faster than asked */
     div = (div + 1u) & ~1u;              /* BAUDR: even, 2..65534 */
     if (div < 2u) {

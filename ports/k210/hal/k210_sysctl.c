@@ -59,12 +59,6 @@ void k210_sysctl_reset(k210_periph_t p)
     k210_clear_bits32(SYSCTL_PERI_RESET, 1u << (uint32_t)p);
 }
 
-void k210_sysctl_set_spi0_threshold(uint32_t threshold)
-{
-    uint32_t th = k210_read32(SYSCTL_CLK_TH1) & ~0xFFu;
-    k210_write32(SYSCTL_CLK_TH1, th | (threshold & 0xFFu));
-}
-
 uint32_t k210_sysctl_spi0_hz(void)
 {
     uint32_t th = k210_read32(SYSCTL_CLK_TH1) & 0xFFu;

@@ -21,8 +21,7 @@ uint32_t k210_sysctl_apb1_hz(void);
 void k210_sysctl_clock_enable(k210_periph_t p);
 /* Pulse the peripheral's reset (held 10 us). */
 void k210_sysctl_reset(k210_periph_t p);
-/* SPI0's clock: PLL0 / ((threshold + 1) * 2); threshold 0..255. */
-void k210_sysctl_set_spi0_threshold(uint32_t threshold);
+/* SPI0's clock: PLL0 / ((clk_th1 spi0 threshold + 1) * 2). */
 uint32_t k210_sysctl_spi0_hz(void);
 /* misc.spi_dvp_data_enable: SPI0 D0-D7 and the DVP data bus on their dedicated pins. */
 void k210_sysctl_spi0_dvp_data_pins(int enable);

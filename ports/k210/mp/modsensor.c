@@ -22,6 +22,15 @@ static maix_camera_t cam;
 static uint8_t *fb_pixels, *fb_ai;
 static int fb_valid; // a snapshot filled the buffer
 
+// Soft reset (main.c): the heap holding the frame buffer is about to be swept.
+void sensor_soft_reset(void)
+{
+    cam = (maix_camera_t){0};
+    fb_pixels = fb_ai = NULL;
+    fb_valid = 0;
+    MP_STATE_PORT(sensor_fb) = MP_OBJ_NULL;
+}
+
 static mp_obj_t sensor_reset(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args)
 {
     enum { ARG_freq, ARG_set_regs, ARG_dual_buff, ARG_choice };
