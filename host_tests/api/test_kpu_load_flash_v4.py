@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from host_tests.conftest import shared_model
+from host_tests.v4.test_v4_fuzz import chain_model
 from host_tests.v4.test_v4_kpu import YOLO_V3
 from host_tests.v4.test_v4_yolo import VOC_ANCHORS, yolo_as_v4
 from maixkpu._core import ffi, lib
@@ -149,6 +150,29 @@ def test_maixpy_load_flash_of_v4_detects_as_load_does(yolo_v4):
         kpu.deinit(whole)
     finally:
         kpu.set_flash(None)
+
+
+def test_a_graph_with_upload_conv_and_cpu_nodes_streams(api):
+    """kpu_upload from main memory, a kpu_conv2d that also writes main memory, then
+    dequantize / transpose / pad / softmax / quantize: both outputs equal a whole load's."""
+    blob = chain_model()
+    flash = MemFlash()
+    flash.data[ADDR:ADDR + len(blob)] = blob
+    nets = [load(api, flash, stream)[1] for stream in (False, True)]
+    x = np.random.default_rng(9).integers(0, 256, 256, np.uint8).tobytes()
+    diag = ffi.new("kpu_diag_t *")
+    outs = []
+    for net in nets:
+        assert lib.kpu_net_forward(net, default_soft_kpu().backend_ptr, x, len(x), -1,
+                                   diag) == lib.KPU_OK, ffi.string(diag.text)
+        maps = []
+        for i in range(2):
+            fmap = ffi.new("kpu_fmap_t *")
+            assert lib.kpu_net_get_output(net, i, fmap, diag) == lib.KPU_OK
+            maps.append(bytes(ffi.buffer(fmap.data, fmap.size)))
+        outs.append(maps)
+        lib.kpu_net_destroy(net)
+    assert outs[0] == outs[1] and len(set(outs[0][1])) > 1
 
 
 def test_cpu_only_v4_streams_too():
