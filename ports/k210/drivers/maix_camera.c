@@ -121,7 +121,7 @@ maix_status_t maix_camera_set_windowing(maix_camera_t *cam, const int *roi, int 
     if (w < 8 || h < 8) {
         return MAIX_ERR_WIN_SMALL;
     }
-    if (x < 0 || y < 0 || x + w > cam->res_w || y + h > cam->res_h) {
+    if (x < 0 || y < 0 || (int64_t)x + w > cam->res_w || (int64_t)y + h > cam->res_h) {
         return MAIX_ERR_WIN_OUTSIDE;
     }
     if ((w & 7) || (h & 7)) {

@@ -118,7 +118,8 @@ maix_status_t maix_lcd_fill_rectangle(maix_lcd_t *lcd, int x, int y, int w, int 
         return MAIX_ERR_LCD_NOT_INIT;
     }
     int W = maix_lcd_width(lcd), H = maix_lcd_height(lcd);
-    if (x < 0 || y < 0 || w < 0 || h < 0 || x >= W || y >= H || x + w >= W || y + h >= H) {
+    if (x < 0 || y < 0 || w < 0 || h < 0 || x >= W || y >= H || (int64_t)x + w >= W ||
+        (int64_t)y + h >= H) {
         return MAIX_ERR_LCD_RECT;
     }
     return fill(lcd, x, y, w, h, color);
@@ -129,8 +130,8 @@ maix_status_t maix_roi_clip(int img_w, int img_h, maix_rect_t *roi)
     if (roi->w < 1 || roi->h < 1) {
         return MAIX_ERR_ROI_DIMENSIONS;
     }
-    long x0 = roi->x > 0 ? roi->x : 0, y0 = roi->y > 0 ? roi->y : 0;
-    long x1 = (long)roi->x + roi->w, y1 = (long)roi->y + roi->h;
+    int64_t x0 = roi->x > 0 ? roi->x : 0, y0 = roi->y > 0 ? roi->y : 0;
+    int64_t x1 = (int64_t)roi->x + roi->w, y1 = (int64_t)roi->y + roi->h;
     if (x1 > img_w) {
         x1 = img_w;
     }
