@@ -113,3 +113,10 @@ def test_camera_timeouts(micropython: Path, tmp_path: Path, knob: str, detail: s
     out, _ = run(micropython, "camera_timeouts.py", tmp_path, knob)
     assert out == [f"RuntimeError Sensor timeout! ({detail})", "RuntimeError Sensor Timeout!!",
                    "OSError [Errno 5] EIO"]
+
+
+def test_single_and_dual_frame_buffers(micropython: Path, tmp_path: Path) -> None:
+    out, _ = run(micropython, "frame_buffers.py", tmp_path)
+    q00 = int.from_bytes(sim.raw565(*sim.sim_pattern(0, 0)), "little")
+    assert out == ["None", f"False {q00} {q00}", "True",
+                   "None", f"True {0xFFFF} {q00}", "True"]

@@ -14,21 +14,31 @@
 
 #if MICROPY_PY_SENSOR
 
-// The frame buffer: one GC block (kept by MP_STATE_PORT(sensor_fb)) with the RGB565 pixels
-// then the AI planes, each 128-byte aligned; the DVP and the Images use its non-cached alias.
+// The frame buffers (two with reset(dual_buff=True)): one GC block, kept by
+// MP_STATE_PORT(sensor_fb), holding per buffer the RGB565 pixels then the AI planes, each
+// 128-byte aligned; the DVP and the Images use its non-cached alias. Snapshots alternate
+// between the buffers, so with two the previous snapshot stays intact one frame longer.
 MP_REGISTER_ROOT_POINTER(mp_obj_t sensor_fb);
 
 static maix_camera_t cam;
-static uint8_t *fb_pixels, *fb_ai;
-static int fb_valid; // a snapshot filled the buffer
+static int fb_count = 1;      // 1, or 2 for dual_buff
+static uint8_t *fb_pixels[2], *fb_ai[2];
+static int fb_next, fb_last = -1; // the buffer the next snapshot fills, the last one filled
+
+static void drop_buffers(void)
+{
+    MP_STATE_PORT(sensor_fb) = MP_OBJ_NULL;
+    fb_pixels[0] = fb_pixels[1] = fb_ai[0] = fb_ai[1] = NULL;
+    fb_next = 0;
+    fb_last = -1;
+}
 
 // Soft reset (main.c): the heap holding the frame buffer is about to be swept.
 void sensor_soft_reset(void)
 {
     cam = (maix_camera_t){0};
-    fb_pixels = fb_ai = NULL;
-    fb_valid = 0;
-    MP_STATE_PORT(sensor_fb) = MP_OBJ_NULL;
+    fb_count = 1;
+    drop_buffers();
 }
 
 static mp_obj_t sensor_reset(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args)
@@ -43,17 +53,13 @@ static mp_obj_t sensor_reset(size_t n_args, const mp_obj_t *pos_args, mp_map_t *
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed)];
     // MaixPy ignores positional arguments
     mp_arg_parse_all(0, pos_args + n_args, kw_args, MP_ARRAY_SIZE(allowed), allowed, args);
-    if (args[ARG_dual_buff].u_bool) {
-        mp_raise_msg(&mp_type_NotImplementedError, MP_ERROR_TEXT("dual_buff"));
-    }
     static const maix_camera_pins_t pins = {
         MICROPY_HW_DVP_PIN_SDA, MICROPY_HW_DVP_PIN_SCL, MICROPY_HW_DVP_PIN_RST,
         MICROPY_HW_DVP_PIN_VSYNC, MICROPY_HW_DVP_PIN_PWDN, MICROPY_HW_DVP_PIN_HREF,
         MICROPY_HW_DVP_PIN_XCLK, MICROPY_HW_DVP_PIN_PCLK, MICROPY_HW_DVP_IO_BANKS_1V8,
     };
-    MP_STATE_PORT(sensor_fb) = MP_OBJ_NULL;
-    fb_pixels = fb_ai = NULL;
-    fb_valid = 0;
+    drop_buffers();
+    fb_count = args[ARG_dual_buff].u_bool ? 2 : 1;
     mp_int_t freq = args[ARG_freq].u_int;
     maix_check(maix_camera_reset(&cam, &pins, freq > 0 ? (uint32_t)freq : 1u));
     return mp_const_none;
@@ -71,7 +77,9 @@ static mp_obj_t one_positional(size_t n_args, const mp_obj_t *args)
 static mp_obj_t sensor_set_pixformat(size_t n_args, const mp_obj_t *args, mp_map_t *kw)
 {
     (void)kw; // set_regs
-    maix_check(maix_camera_set_pixformat(&cam, (int)mp_obj_get_int(one_positional(n_args, args))));
+    int fmt = (int)mp_obj_get_int(one_positional(n_args, args));
+    maix_check(maix_camera_set_pixformat(&cam, fmt));
+    fb_last = -1; // get_fb: the buffer holds the other format
     return mp_const_true;
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(sensor_set_pixformat_obj, 0, sensor_set_pixformat);
@@ -84,18 +92,20 @@ static mp_obj_t sensor_set_framesize(size_t n_args, const mp_obj_t *args, mp_map
     // MaixPy's sizes: pixels rounded up to 128 bytes, the planes to 64
     size_t pix = ((size_t)cam.res_w * cam.res_h * 2u + 127u) / 128u * 128u;
     size_t ai = ((size_t)cam.res_w * cam.res_h * 3u + 63u) / 64u * 64u;
-    MP_STATE_PORT(sensor_fb) = MP_OBJ_NULL;
-    fb_pixels = fb_ai = NULL;
-    fb_valid = 0;
-    uint8_t *block = m_malloc_maybe(pix + ai + 128u);
+    size_t stride = (pix + ai + 127u) / 128u * 128u;
+    drop_buffers();
+    size_t total = stride * (size_t)fb_count + 128u;
+    uint8_t *block = m_malloc_maybe(total);
     if (block == NULL) {
         mp_raise_OSError(MP_ENOMEM);
     }
-    MP_STATE_PORT(sensor_fb) = mp_obj_new_bytearray_by_ref(pix + ai + 128u, block);
+    MP_STATE_PORT(sensor_fb) = mp_obj_new_bytearray_by_ref(total, block);
     k210_dcache_evict(); // the zeroing above must not be written back over DVP data
     uint8_t *base = k210_uncached((void *)(((uintptr_t)block + 127u) & ~(uintptr_t)127u));
-    fb_pixels = base;
-    fb_ai = base + pix;
+    for (int i = 0; i < fb_count; i++) {
+        fb_pixels[i] = base + stride * (size_t)i;
+        fb_ai[i] = fb_pixels[i] + pix;
+    }
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(sensor_set_framesize_obj, 0, sensor_set_framesize);
@@ -110,7 +120,7 @@ static mp_obj_t sensor_set_windowing(mp_obj_t roi_obj)
         roi[i] = (int)mp_obj_get_int(items[i]);
     }
     maix_check(maix_camera_set_windowing(&cam, roi, (int)n));
-    fb_valid = 0;
+    fb_last = -1;
     return mp_const_true;
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(sensor_set_windowing_obj, sensor_set_windowing);
@@ -139,8 +149,13 @@ static MP_DEFINE_CONST_FUN_OBJ_1(sensor_run_obj, sensor_run);
 // One frame into the frame buffer; the status of the drivers.
 static maix_status_t capture(void)
 {
-    maix_status_t st = maix_camera_snapshot(&cam, fb_pixels, fb_ai, MAIX_SNAPSHOT_TIMEOUT_US);
-    fb_valid = st == MAIX_OK;
+    int i = fb_next;
+    maix_status_t st = maix_camera_snapshot(&cam, fb_pixels[i], fb_ai[i],
+                                            MAIX_SNAPSHOT_TIMEOUT_US);
+    if (st == MAIX_OK) {
+        fb_last = i;
+        fb_next = (i + 1) % fb_count;
+    }
     return st;
 }
 
@@ -176,10 +191,10 @@ static MP_DEFINE_CONST_FUN_OBJ_KW(sensor_skip_frames_obj, 0, sensor_skip_frames)
 // An Image over the frame buffer (no copy; the next snapshot overwrites it, spec 3.6).
 static mp_obj_t fb_image(void)
 {
-    img_t view = {cam.win_w, cam.win_h, IMG_RGB565, fb_pixels, fb_ai};
+    img_t view = {cam.win_w, cam.win_h, IMG_RGB565, fb_pixels[fb_last], fb_ai[fb_last]};
     if (cam.pixformat == MAIX_PIXFORMAT_GRAYSCALE) {
         view.format = IMG_GRAYSCALE;
-        view.pixels = fb_ai; // the gray pixels are the first AI plane
+        view.pixels = fb_ai[fb_last]; // the gray pixels are the first AI plane
     }
     return image_mp_wrap(&view, MP_STATE_PORT(sensor_fb));
 }
@@ -196,7 +211,7 @@ static MP_DEFINE_CONST_FUN_OBJ_KW(sensor_snapshot_obj, 0, sensor_snapshot);
 
 static mp_obj_t sensor_get_fb(void)
 {
-    return fb_valid ? fb_image() : mp_const_none;
+    return fb_last >= 0 ? fb_image() : mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_0(sensor_get_fb_obj, sensor_get_fb);
 #endif
