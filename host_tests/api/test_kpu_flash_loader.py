@@ -184,7 +184,8 @@ def test_load_flash_stream_reads_weights_per_layer(api, dual, batch):
     assert lib.kpu_net_model_size(streamed[0]) == 388776
     # resident: structure, main memory, one or two conv blocks buffers; not the weights
     assert lib.kpu_net_memory(streamed[0]) + 388776 // 2 < lib.kpu_net_memory(whole[0])
-    planes = bytes(random.Random(7).randrange(256) for _ in range(320 * 240 * 3))
+    rng = random.Random(7)  # one generator: a new Random(7) per pixel made every pixel equal
+    planes = bytes(rng.randrange(256) for _ in range(320 * 240 * 3))
     flash.reads.clear()
     assert _run(streamed[0], planes) == _run(whole[0], planes)
     streamed_reads = [r for r in flash.reads if r[0] >= addr]
