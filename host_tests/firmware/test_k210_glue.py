@@ -120,3 +120,16 @@ def test_single_and_dual_frame_buffers(micropython: Path, tmp_path: Path) -> Non
     q00 = int.from_bytes(sim.raw565(*sim.sim_pattern(0, 0)), "little")
     assert out == ["None", f"False {q00} {q00}", "True",
                    "None", f"True {0xFFFF} {q00}", "True"]
+
+
+def test_lcd_rectangles_text_and_deinit(micropython: Path, tmp_path: Path) -> None:
+    out, trace = run(micropython, "lcd_extras.py", tmp_path)
+    assert out == ["ValueError arg error", "ValueError type error", "None",
+                   "ValueError not init"]
+    wins = sim.windows([op for op in sim.panel_ops(trace.lines) if op.cmd in (0x2A, 0x2B, 0x2C)])
+    assert wins[:2] == [((0, 0, 319, 239), b"\xff\xff" * 320 * 240),  # init(color=WHITE)
+                        ((10, 20, 39, 59), b"\x07\xe0" * 30 * 40)]     # GREEN, raw 0xE007
+    (box, text), = wins[2:]  # "Hi": one 16 x 12 strip at (8, 16); nothing off the panel
+    assert box == (8, 16, 23, 27)
+    pixels = {text[i:i + 2] for i in range(0, len(text), 2)}
+    assert pixels == {b"\xff\xff", b"\x00\x1f"}  # WHITE glyphs on BLUE (raw 0x1F00)
