@@ -93,6 +93,21 @@ static inline uint32_t kpu_rd32(const uint8_t *p, int swap)
     return ((uint32_t)p[3] << 24) | ((uint32_t)p[2] << 16) | ((uint32_t)p[1] << 8) | p[0];
 }
 
+/* Word at byte pos of a file, little-endian; with swap, as it reads in the file's converted
+ * copy (kpu_kmodel_swap_words: whole 4-aligned words byte-reversed, a partial last word left as
+ * is). Bodies of hostile files start anywhere, so a swapped word need not be aligned; reading it
+ * this way makes validating a word-swapped file see exactly what loading its copy sees. */
+static inline uint32_t kpu_rd32_at(const uint8_t *file, size_t file_size, uint64_t pos, int swap)
+{
+    uint64_t whole = file_size & ~(size_t)3;
+    if (!swap || ((pos & 3) == 0 && pos + 4 <= whole))
+        return kpu_rd32(file + pos, swap);
+    uint32_t v = 0;
+    for (uint64_t q = pos + 4; q-- > pos;)
+        v = (v << 8) | file[q < whole ? (q & ~(uint64_t)3) + 3 - (q & 3) : q];
+    return v;
+}
+
 static inline float kpu_rdf32(const uint8_t *p, int swap)
 {
     uint32_t u = kpu_rd32(p, swap);

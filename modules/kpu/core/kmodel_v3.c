@@ -131,7 +131,7 @@ static kpu_status_t describe_conv(const kpu_v3_body_t *b, uint32_t header_flags,
         return st;
     uint8_t raw[KPU_LAYER_ARG_BYTES];
     for (int i = 0; i < KPU_LAYER_ARG_BYTES; i += 4) {
-        uint32_t v = kpu_rd32(b->file + arg_off + i, b->swap);
+        uint32_t v = kpu_rd32_at(b->file, b->file_size, (uint64_t)arg_off + (uint64_t)i, b->swap);
         raw[i] = (uint8_t)v;
         raw[i + 1] = (uint8_t)(v >> 8);
         raw[i + 2] = (uint8_t)(v >> 16);
@@ -262,7 +262,7 @@ static kpu_status_t walk_layers(const v3_file_t *f, kpu_v3_layer_t *table, kpu_d
         uint32_t avail = body_size;
         if (end > f->size)
             avail = off >= f->size ? 0 : (uint32_t)(f->size - off);
-        kpu_v3_body_t b = {f->data, off, avail, f->swap};
+        kpu_v3_body_t b = {f->data, off, avail, f->swap, f->size};
         if (type == KL_K210_CONV && !f->allow_external && avail >= 4 &&
             (kpu_v3_word(&b, 0) & KPU_V3_CONV_EXTERNAL))
             return kpu_diag_set(diag, KPU_ERR_FORMAT, li,
@@ -366,7 +366,7 @@ static void v3_close(kpu_model_t *m)
 kpu_v3_body_t kpu_v3_body(const kpu_model_t *m, uint32_t i)
 {
     const kpu_v3_state_t *s = m->state;
-    kpu_v3_body_t b = {m->data, s->layers[i].body_offset, s->layers[i].body_avail, 0};
+    kpu_v3_body_t b = {m->data, s->layers[i].body_offset, s->layers[i].body_avail, 0, 0};
     return b;
 }
 

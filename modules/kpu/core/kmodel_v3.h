@@ -39,6 +39,7 @@ typedef struct kpu_v3_body {
     uint64_t offset;         /* body offset in the file */
     uint32_t size;           /* bytes present (never past the end of the file) */
     int swap;                /* the file is word-swapped (validation of big-endian files) */
+    size_t file_size;        /* the whole file's bytes (swapped reads, kpu_rd32_at) */
 } kpu_v3_body_t;
 
 enum { KPU_V3_SPACE_NONE = 0, KPU_V3_SPACE_MAIN = 1, KPU_V3_SPACE_KPU = 2 };
@@ -57,7 +58,7 @@ typedef struct kpu_v3_desc {
 /* Word i of a body (the caller has checked 4 * i + 4 <= size). */
 static inline uint32_t kpu_v3_word(const kpu_v3_body_t *b, uint32_t i)
 {
-    return kpu_rd32(b->file + b->offset + 4u * i, b->swap);
+    return kpu_rd32_at(b->file, b->file_size, b->offset + 4u * i, b->swap);
 }
 
 /* a * b, saturating at UINT64_MAX (sizes from hostile files must not wrap). */
