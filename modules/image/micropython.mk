@@ -25,4 +25,10 @@ CFLAGS_USERMOD += -I$(IMAGE_MOD_DIR)/core -I$(IMAGE_MOD_DIR)/mp -DMAIXKPU_WITH_I
 ifeq ($(MAIXKPU_IMAGE_MINIMUM),1)
 CFLAGS_USERMOD += -DMAIXKPU_IMAGE_MINIMUM=1
 endif
+
+# The core is C99 with its own float rules, the same on every port (its pixel results are
+# tested on the host): double constants stay double (ports/k210 and ports/qemu build with
+# -fsingle-precision-constant) and its deliberate float/double mixing is not an error.
+IMAGE_CORE_OBJ := $(BUILD)/image/core/%.o
+$(IMAGE_CORE_OBJ): CFLAGS += -fno-single-precision-constant -Wno-double-promotion -Wno-float-conversion
 endif

@@ -69,7 +69,7 @@ static mp_obj_t image_draw_string(size_t n_args, const mp_obj_t *args, mp_map_t 
     }
     uint32_t color = image_color(image_option(REST(n, a, used), kw, 0, MP_QSTR_color),
                                  self->img.format);
-    mp_float_t scale = float_option(image_option(REST(n, a, used), kw, 1, MP_QSTR_scale), 1.0);
+    mp_float_t scale = float_option(image_option(REST(n, a, used), kw, 1, MP_QSTR_scale), 1);
     int x_spacing = int_option(image_option(REST(n, a, used), kw, 2, MP_QSTR_x_spacing), 0);
     int y_spacing = int_option(image_option(REST(n, a, used), kw, 3, MP_QSTR_y_spacing), 2);
     int mono = bool_option(image_option(REST(n, a, used), kw, 4, MP_QSTR_mono_space), 0);
@@ -124,8 +124,8 @@ static mp_obj_t image_draw_image(size_t n_args, const mp_obj_t *args, mp_map_t *
     a++;
     int xy[2];
     size_t used = image_take_ints(n, a, 2, xy);
-    mp_float_t xs = float_option(image_option(REST(n, a, used), kw, 0, MP_QSTR_x_scale), 1.0);
-    mp_float_t ys = float_option(image_option(REST(n, a, used), kw, 1, MP_QSTR_y_scale), 1.0);
+    mp_float_t xs = float_option(image_option(REST(n, a, used), kw, 0, MP_QSTR_x_scale), 1);
+    mp_float_t ys = float_option(image_option(REST(n, a, used), kw, 1, MP_QSTR_y_scale), 1);
     int alpha = int_option(image_option(REST(n, a, used), kw, 2, MP_QSTR_alpha), 256);
     mp_obj_t mask_in = image_option(REST(n, a, used), kw, 3, MP_QSTR_mask);
     if (xs < 0) {

@@ -123,12 +123,13 @@ static image_obj_t *scaled_copy(image_obj_t *self, size_t n, const mp_obj_t *a, 
     const img_rect_t *roi = image_roi_arg(image_option(n, a, kw, 0, MP_QSTR_roi), &roi_buf);
     mp_obj_t xs_in = image_option(n, a, kw, 1, MP_QSTR_x_scale);
     mp_obj_t ys_in = image_option(n, a, kw, 2, MP_QSTR_y_scale);
-    double xs = xs_in != MP_OBJ_NULL ? (double)image_float(xs_in) : 1.0;
-    double ys = ys_in != MP_OBJ_NULL ? (double)image_float(ys_in) : 1.0;
+    /* the scales are float32 in MaixPy; the core takes doubles */
+    mp_float_t xs = xs_in != MP_OBJ_NULL ? image_float(xs_in) : (mp_float_t)1;
+    mp_float_t ys = ys_in != MP_OBJ_NULL ? image_float(ys_in) : (mp_float_t)1;
     int ow, oh;
-    image_check(img_copy_size(&self->img, roi, xs, ys, &clipped, &ow, &oh));
+    image_check(img_copy_size(&self->img, roi, (double)xs, (double)ys, &clipped, &ow, &oh));
     image_obj_t *out = image_alloc(ow, oh, self->img.format);
-    image_check(img_copy(&out->img, &self->img, &clipped, xs, ys));
+    image_check(img_copy(&out->img, &self->img, &clipped, (double)xs, (double)ys));
     return out;
 }
 
