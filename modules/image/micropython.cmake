@@ -27,6 +27,10 @@ if(MAIXKPU_IMAGE)
         ${CMAKE_CURRENT_LIST_DIR}/mp
     )
 
+    # The core's float rules are the same on every port: double constants stay double.
+    set_source_files_properties(${IMAGE_CORE_SOURCES} PROPERTIES
+        COMPILE_OPTIONS "-fno-single-precision-constant;-Wno-double-promotion;-Wno-float-conversion")
+
     # KPU.forward / run_yolo2 take Images and KPU.fmap returns one
     target_compile_definitions(usermod_image INTERFACE MAIXKPU_WITH_IMAGE=1)
     if(MAIXKPU_IMAGE_MINIMUM)
