@@ -159,3 +159,14 @@ def test_zero_width_tall_image_decodes_at_once() -> None:
     data = make_bmp(0, -(2**31 - 2), 24, 0, b"")
     data = data[:2] + struct.pack("<I", 60) + data[6:]  # a body size the header check accepts
     assert c_decode(data) == py_decode(data) == (0, 2**31 - 2, RGB565, b"")
+
+
+@pytest.mark.parametrize("fmt", [GRAYSCALE, RGB565])
+def test_empty_image_file_is_refused_on_load(fmt: int) -> None:
+    """A 0 x h image saves as a file without a body, which MaixPy's size check
+    (file_size <= data_offset) refuses on loading; the Python module does the same."""
+    data = CoreImage(0, 3, fmt).to_bmp()
+    assert data == encode_bmp(np.zeros((3, 0), np.uint8 if fmt == GRAYSCALE else "<u2"), fmt)
+    with pytest.raises(ValueError, match="file_corrupted_raise!"):
+        c_decode(data)
+    same_decode(data)

@@ -4,6 +4,7 @@ clipping at the borders, far-off and int32-extreme coordinates, thickness, fill,
 and masks."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -30,6 +31,34 @@ def test_draw_rectangle(spec: tuple[int, int, int, bytes], x: int, y: int, w: in
     core.draw_rectangle(x, y, w, h, stored(core, colour), t, fill)
     py.draw_rectangle(x, y, w, h, colour, t, fill)
     assert_same(core, py)
+
+
+@pytest.mark.parametrize("fmt", [GRAYSCALE, RGB565])
+def test_draw_rectangle_every_thickness(fmt: int) -> None:
+    for t in range(-1, 7):
+        for x, y, w, h in [(2, 3, 5, 4), (0, 0, 1, 1), (-2, 5, 4, 9), (6, -1, 7, 2), (3, 3, 0, 4)]:
+            for fill in (False, True):
+                core, py = pair((11, 9, fmt, bytes(99 * fmt)))
+                core.draw_rectangle(x, y, w, h, 0xC3, t, fill)
+                py.draw_rectangle(x, y, w, h, 0xC3, t, fill)
+                assert_same(core, py)
+
+
+@pytest.mark.parametrize("fmt", [GRAYSCALE, RGB565])
+def test_lines_circles_crosses_every_thickness(fmt: int) -> None:
+    for t in range(-1, 6):
+        core, py = pair((15, 13, fmt, bytes(195 * fmt)))
+        for args in [(0, 0, 14, 12), (14, 0, 0, 12), (-5, 6, 20, 6), (7, -3, 7, 20), (3, 9, 11, 1)]:
+            core.draw_line(*args, 0x5A, t)
+            py.draw_line(*args, 0x5A, t)
+        for cx, cy, r in [(7, 6, 5), (0, 0, 3), (14, 12, 8), (5, 5, 0)]:
+            core.draw_circle(cx, cy, r, 0x3C, t, False)
+            py.draw_circle(cx, cy, r, 0x3C, t, False)
+        core.draw_circle(10, 4, t + 2, 0x99, 1, True)
+        py.draw_circle(10, 4, t + 2, 0x99, 1, True)
+        core.draw_cross(4, 8, 0x77, t + 1, t)
+        py.draw_cross(4, 8, 0x77, t + 1, t)
+        assert_same(core, py)
 
 
 def test_draw_rectangle_int32_extremes() -> None:
@@ -80,7 +109,7 @@ def test_draw_cross(spec: tuple[int, int, int, bytes], x: int, y: int, colour: i
 
 
 blit_scales = st.one_of(st.sampled_from([1.0, 0.0, 2.0, 0.5, -0.5, 3.0]), st.floats(0.1, 3.0))
-alphas = st.one_of(st.just(256), st.integers(-1, 257))
+alphas = st.one_of(st.just(256), st.integers(0, 256), st.integers(-1, 257))
 
 
 @FAST
@@ -115,6 +144,44 @@ def test_draw_image_with_mask(dst_spec: tuple[int, int, int, bytes],
         py.draw_image(py_src, x, y, scale, scale, alpha, py_mask)
     core.draw_image(core_src, x, y, scale, scale, alpha, core_mask, firmware=flavour)
     assert_same(core, py)
+
+
+@pytest.mark.parametrize("dst_fmt", [GRAYSCALE, RGB565])
+@pytest.mark.parametrize("src_fmt", [GRAYSCALE, RGB565])
+def test_draw_image_alpha_blending(dst_fmt: int, src_fmt: int) -> None:
+    rng = np.random.default_rng(dst_fmt * 10 + src_fmt)
+    dst_bytes = rng.integers(0, 256, 7 * 6 * dst_fmt, dtype=np.uint8).tobytes()
+    src_bytes = rng.integers(0, 256, 5 * 4 * src_fmt, dtype=np.uint8).tobytes()
+    for alpha in (0, 1, 64, 128, 200, 255, 256):
+        for x, y, scale in [(0, 0, 1.0), (2, -1, 1.5), (-1, 3, 0.6)]:
+            core, py = pair((7, 6, dst_fmt, dst_bytes))
+            core_src, py_src = pair((5, 4, src_fmt, src_bytes))
+            core.draw_image(core_src, x, y, scale, scale, alpha)
+            py.draw_image(py_src, x, y, scale, scale, alpha)
+            assert_same(core, py)
+
+
+@pytest.mark.parametrize("flavour", ["full", "minimum"])
+def test_draw_image_mask_threshold(flavour: str) -> None:
+    """A gray mask counts from 128 up; an RGB565 mask where its gray (per firmware) does."""
+    gray_mask = bytes([0, 127, 128, 255, 129, 126])
+    gray_of = tables.GRAY_FULL if flavour == "full" else tables.GRAY_MINIMUM
+    present = set(gray_of.tolist())
+    below = max(g for g in present if g < 128)
+    above = min(g for g in present if g >= 128)
+    levels = (min(present), below, above, max(present), above, below)
+    words = [int(np.flatnonzero(gray_of == g)[0]) for g in levels]
+    rgb_mask = b"".join(w.to_bytes(2, "little") for w in words)
+    for mask_spec in [(3, 2, GRAYSCALE, gray_mask), (3, 2, RGB565, rgb_mask)]:
+        core, py = pair((3, 2, RGB565, bytes(12)))
+        core_src, py_src = pair((3, 2, RGB565, bytes(range(100, 112))))
+        core_mask, py_mask = pair(mask_spec)
+        with firmware(flavour):
+            py.draw_image(py_src, 0, 0, 1.0, 1.0, 256, py_mask)
+        core.draw_image(core_src, 0, 0, 1.0, 1.0, 256, core_mask, firmware=flavour)
+        assert_same(core, py)
+        drawn = [core.get_pixel(i % 3, i // 3) != 0 for i in range(6)]
+        assert drawn == [False, False, True, True, True, False]
 
 
 def test_draw_image_gray_on_rgb565_is_red_black() -> None:

@@ -176,6 +176,32 @@ def test_stretch(spec: tuple[int, int, int, bytes], low: int, high: int) -> None
 
 
 @FAST
+@given(st.integers(3, 9), st.integers(3, 9), st.integers(0, 255), st.integers(0, 60),
+       st.integers(0, 2**32), st.sampled_from([(64, 255), (0, 255), (10, 20), (255, 0)]))
+def test_stretch_low_contrast(w: int, h: int, base: int, spread: int, seed: int,
+                              target: tuple[int, int]) -> None:
+    """Narrow interior ranges reach every scale up to the cap of 5 (spec 2.12's table)."""
+    rng = np.random.default_rng(seed)
+    values = np.clip(base + rng.integers(0, spread + 1, size=w * h), 0, 255).astype(np.uint8)
+    core, py = pair((w, h, GRAYSCALE, values.tobytes()))
+    core.stretch(*target)
+    py.stretch(*target)
+    assert_same(core, py)
+
+
+def test_stretch_scale_table_of_the_seed_demo() -> None:
+    """stretch(64, 255): interior range r gives scale 0 (r >= 192), 1, 2, 3, 4 or 5 (r <= 38)."""
+    for r, scale in [(200, 0), (100, 1), (70, 2), (50, 3), (40, 4), (38, 5), (1, 5)]:
+        pixels = np.full((5, 5), 10, np.uint8)
+        pixels[2, 2] = 10 + r
+        pixels[0, 0] = 3  # a border pixel below the interior minimum
+        img = CoreImage(5, 5, GRAYSCALE, pixels.reshape(-1).copy())
+        img.stretch(64, 255)
+        want = ((pixels.astype(np.int64) - 10) * scale + 64) & 0xFF
+        assert img.tobytes() == want.astype(np.uint8).tobytes(), r
+
+
+@FAST
 @given(images(fmt=GRAYSCALE), st.integers(-1, 2))
 def test_strech_char(spec: tuple[int, int, int, bytes], de_dark: int) -> None:
     core, py = pair(spec)
