@@ -195,6 +195,9 @@ static mp_obj_t fb_image(void)
     if (cam.pixformat == MAIX_PIXFORMAT_GRAYSCALE) {
         view.format = IMG_GRAYSCALE;
         view.pixels = fb_ai[fb_last]; // the gray pixels are the first AI plane
+        // the other planes follow, as in MaixPy (resize's box path reads past the image)
+        return image_mp_wrap_bytes(&view, MP_STATE_PORT(sensor_fb),
+                                   (size_t)cam.win_w * (size_t)cam.win_h * 3u);
     }
     return image_mp_wrap(&view, MP_STATE_PORT(sensor_fb));
 }
