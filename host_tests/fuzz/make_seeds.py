@@ -87,6 +87,18 @@ def built() -> dict[str, bytes]:
     return seeds
 
 
+def built_v4() -> dict[str, bytes]:
+    """A V4 graph with kpu_upload, kpu_conv2d and CPU nodes (the V4 tests' chain model), so the
+    fuzzer starts inside the V4 KPU path (nncase 0.2's iris in ../shared has CPU nodes only)."""
+    try:
+        sys.path.insert(0, str(REPO))
+        from host_tests.v4.test_v4_fuzz import chain_model
+        return {"v4_chain": chain_model()}
+    except Exception as exc:  # noqa: BLE001
+        print(f"make_seeds: V4 seed skipped: {exc}", file=sys.stderr)
+        return {}
+
+
 def main(out: Path, max_len: int) -> int:
     out.mkdir(parents=True, exist_ok=True)
     real = {}
@@ -95,6 +107,7 @@ def main(out: Path, max_len: int) -> int:
             for p in sorted(folder.glob("*.kmodel")):
                 real[p.stem] = p.read_bytes()
     real.update(built())
+    real.update(built_v4())
     seeds = dict(real)
     seeds.update(generated(real))
     written = 0
