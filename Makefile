@@ -61,10 +61,11 @@ firmware-check:
 	$(MAKE) -C firmware check
 
 # Bounded libFuzzer run (clang, ASan + UBSan) of the kmodel loader and runtime and of the image
-# core's BMP decoder; fails on a crash.
+# core's BMP decoder; fails on a crash. FUZZ_SEED=n FUZZ_RUNS=n make it repeatable (CI); by
+# default each run explores with a new seed.
 FUZZ_SECONDS ?= 60
 fuzz: $(STAMP)
-	PYTHON=$(PY) host_tests/fuzz/run_fuzz.sh $(FUZZ_SECONDS)
+	PYTHON=$(PY) FUZZ_SEED=$(FUZZ_SEED) FUZZ_RUNS=$(FUZZ_RUNS) host_tests/fuzz/run_fuzz.sh $(FUZZ_SECONDS)
 
 # The core's tests against an ASan + UBSan build of the extension (in build/asan; the in-place
 # extension is untouched). SANITIZE_ARGS replaces the default pytest selection.
