@@ -51,6 +51,15 @@ def test_draw_string(fmt: int, x: int, y: int, text: str, scale: float, x_spacin
     assert_same(core, py)
 
 
+@pytest.mark.parametrize("text", ["a\r\nb", "a\n\rb", "a\r\r\nb", "a\n\nb\rc", "\r\n\r\nx",
+                                  "tab\there", "é€😀x", "A B  C"])
+def test_line_breaks_spaces_and_boxes(text: str) -> None:
+    core, py = pair((40, 60, GRAYSCALE, bytes(2400)))
+    core.draw_string(2, 1, text, 200, 1.0, 1, 3, False)
+    py.draw_string(2, 1, text, 200, 1.0, 1, 3, False)
+    assert_same(core, py)
+
+
 def test_draw_string_far_off() -> None:
     for x, y in [(-(2**31), 0), (2**31 - 1, 5), (-50, -50), (0, 2**31 - 1)]:
         core, py = pair((20, 16, RGB565, bytes(640)))
