@@ -24,6 +24,7 @@ DEVICE_SCRIPTS = REPO / "host_tests" / "device"
 PARITY_SCRIPTS = Path(__file__).resolve().parent / "micropython"
 FACE_KFPKG = "sipeed_face_model_at_0x300000.kfpkg"
 FACE_KMODEL = "sipeed_facedetect_320x240.kmodel"
+MNIST_KMODEL = "sipeed_mnist_28x28.kmodel"
 # Build switches that need no git submodule of MicroPython (btree, mbedtls) and no libffi;
 # the TLS module is MICROPY_PY_SSL from v1.21 on, MICROPY_PY_USSL before (each tree ignores
 # the other's name)
@@ -171,17 +172,18 @@ def test_image_module_matches_the_host_module(micropython: Path, flash_image: Pa
 def test_kpu_on_images_matches_the_host(micropython: Path, flash_image: Path,
                                         tmp_path: Path) -> None:
     """Face detection on an Image loaded from a BMP of the astronaut, pix_ai checks, feature
-    maps as grayscale Images."""
+    maps as grayscale Images, MNIST on a gray Image (MaixPy's fmap.py pipeline)."""
     pil = pytest.importorskip("PIL.Image")
     skimage_data = pytest.importorskip("skimage.data")
     photo = Path(skimage_data.__file__).parent / "astronaut.png"
     bmp = tmp_path / "astronaut.bmp"
     pil.open(photo).convert("RGB").crop((0, 64, 512, 448)).resize(
         (320, 240), pil.BILINEAR).save(bmp)
-    model = str(shared_model(FACE_KMODEL))
+    args = (str(tmp_path), str(shared_model(FACE_KMODEL)), str(bmp),
+            str(shared_model(MNIST_KMODEL)))
     script = PARITY_SCRIPTS / "image_kpu.py"
-    device = run_micropython(micropython, script, flash_image, str(tmp_path), model, str(bmp))
+    device = run_micropython(micropython, script, flash_image, *args)
     assert device.rstrip().endswith("done")
-    assert device == run_host(script, flash_image, str(tmp_path), model, str(bmp))
+    assert device == run_host(script, flash_image, *args)
     assert "1 faces" in device.splitlines()
     assert "[MAIXPY]kpu: img w=160,h=120, but model w=320,h=240" in device.splitlines()

@@ -1,7 +1,8 @@
 # KPU with Images: face detection on a photo loaded with image.Image(path), MaixPy's pix_ai
 # checks, and feature maps as grayscale Images, printed so that the host modules (KPU and image)
 # and a MicroPython build with modules/kpu and modules/image can be compared line for line.
-# Arguments: a writable folder, the face model (.kmodel), a 320x240 24-bit BMP photo.
+# Arguments: a writable folder, the face model (.kmodel), a 320x240 24-bit BMP photo, the
+# 28x28 MNIST model (.kmodel; MaixPy's fmap.py pipeline on a gray Image).
 import sys
 
 import image
@@ -16,7 +17,7 @@ try:
 except ImportError:
     import binascii
 
-folder, model, photo = sys.argv[1], sys.argv[2], sys.argv[3]
+folder, model, photo, mnist = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 anchor = (1.889, 2.5245, 2.9465, 3.94056, 3.99987, 5.3658, 5.155437, 6.92275, 6.718375,
           9.01025)
 KINDS = (IndexError, MemoryError, TypeError, ValueError, OSError, AttributeError)
@@ -86,4 +87,20 @@ attempt('fmap after fmap_free', kpu.fmap, fm, 0)
 attempt('run_yolo2 on an int', kpu.run_yolo2, task, 5)
 print(kpu.deinit(task))
 attempt('forward after deinit', kpu.forward, task, img)
+
+# MNIST as fmap.py does it: a 224x224 window turned gray in place, box-resized to 28x28 (which
+# reads the leftover RGB565 bytes), inverted, one gray plane
+digits = kpu.load(mnist)
+window = image.Image(photo).copy((48, 8, 224, 224))
+small = window.to_grayscale().resize(28, 28)
+small.invert()
+attempt('gray before pix_to_ai', kpu.forward, digits, small)
+small.pix_to_ai()
+print(small, digest(small))
+out = kpu.forward(digits, small)
+scores = [out[i] for i in range(out.w())]
+print(out.w(), out.typecode(), ['{:.4f}'.format(v) for v in scores])  # noqa: UP032
+print('digit', scores.index(max(scores)))
+attempt('rgb image on a gray model', kpu.forward, digits, img)
+print(kpu.deinit(digits))
 print('done')
