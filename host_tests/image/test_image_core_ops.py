@@ -215,3 +215,25 @@ def test_gray_only_operations_refuse_rgb565() -> None:
     for call in (lambda: img.stretch(0, 255), lambda: img.strech_char(0)):
         with pytest.raises(OSError, match="Image format is not supported!"):
             call()
+
+
+@pytest.mark.parametrize(("w", "h"), [(0, 0), (0, 5), (4, 0)])
+@pytest.mark.parametrize("fmt", [GRAYSCALE, RGB565])
+def test_empty_images(w: int, h: int, fmt: int) -> None:
+    """Zero-size images: every operation is a no-op or an empty result, as in Python."""
+    core, py = pair((w, h, fmt, b""))
+    assert core.get_pixel(0, 0) is None and py.get_pixel(0, 0) is None
+    core.set_pixel(0, 0, 1)
+    core.invert()
+    core.draw_rectangle(-1, -1, 5, 5, 7, 2, False)
+    py.draw_rectangle(-1, -1, 5, 5, 7, 2, False)
+    core.draw_string(0, 0, "ab", 7)
+    py.draw_string(0, 0, "ab", 7)
+    core.draw_image(CoreImage(2, 2, fmt), 0, 0)
+    core.pix_to_ai()
+    py.pix_to_ai()
+    assert_same(core, py)
+    assert_same(core.to_grayscale(copy=True), py.to_grayscale(copy=True))
+    assert_same(core.cut(0, 0, 2, 2), py.cut(0, 0, 2, 2))
+    error = raises_same(lambda: core.copy((0, 0, 1, 1)), lambda: py.copy((0, 0, 1, 1)))
+    assert error == (OSError, "ROI does not overlap on the image!")
