@@ -9,6 +9,9 @@
 #include <string.h>
 #include "kmodel.h"
 #include "kpu_mp.h"
+#ifndef MAIXKPU_WITH_IMAGE
+#define MAIXKPU_WITH_IMAGE 0 /* modules/image's micropython.mk/.cmake define it to 1 */
+#endif
 #if MAIXKPU_WITH_IMAGE
 #include "image_mp.h"
 #endif
