@@ -73,3 +73,15 @@ def test_resize_and_cut_refuse_overlapping_output() -> None:
     s = img.struct()
     assert lib.img_resize(s, s, 0) == lib.IMG_ERR_OVERLAP
     assert lib.img_cut(s, s, 0, 0) == lib.IMG_ERR_OVERLAP
+
+
+def test_every_header_function_is_in_the_extension() -> None:
+    """tools/maixkpu/cdefs/img.h follows the core's headers: no function left out."""
+    import re
+    from pathlib import Path
+
+    core = Path(__file__).resolve().parents[2] / "modules" / "image" / "core"
+    text = (core / "img.h").read_text() + (core / "img_status.h").read_text()
+    names = set(re.findall(r"\b(img_[a-z0-9_]+)\s*\(", text))
+    assert len(names) > 40
+    assert sorted(n for n in names if not hasattr(lib, n)) == []
