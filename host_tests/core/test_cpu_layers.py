@@ -311,6 +311,20 @@ def test_quantized_max_pool_starts_from_zero() -> None:
     assert mem[40:49].tolist() == expect.astype(int).tolist()
 
 
+@pytest.mark.parametrize("layer", [
+    (v3.TENSORFLOW_FLATTEN, u32(1, 96, 192, 0, 0xFFFFFFFF, 3)),
+    (v3.TENSORFLOW_FLATTEN, u32(1, 96, 192, 0xFFFFFFFF, 0xFFFFFFFF, 0)),
+    (v3.QUANTIZED_MAX_POOL2D, u32(1, 96, 192, 4, 4, 2, 0, 0xFFFFFFFF, 2, 3, 3, 2, 2, 1, 1)),
+    (v3.AVERAGE_POOL2D, u32(1, 96, 192, 2, 2, 2, 0xFFFFFFFF, 0, 2, 3, 3, 2, 2, 1, 1, 0)),
+])
+def test_layers_with_an_empty_output_write_nothing(layer: tuple[int, bytes]) -> None:
+    # valid (0 bytes out), and must return at once: walking 2^32 empty rows or channels was a
+    # fuzzer-found hang
+    x = np.arange(24, dtype=F32)
+    before = run_model(x, [], 288, fc_out=96)
+    assert run_model(x, [layer], 288, fc_out=96).tolist() == before.tolist()
+
+
 def test_average_pool_divides_by_valid_taps_and_ignores_act() -> None:
     x = np.linspace(-5, 5, 2 * 4 * 5).astype(F32).reshape(2, 4, 5)
     # in 5x4x2, kernel 2x3, stride 2x1, padding 1x1 -> 3x4x2; act = 1 (RELU) is not applied

@@ -78,6 +78,9 @@ static void run_quantized_max_pool(const kpu_v3_body_t *b, uint8_t *mm, int is_f
     int64_t kw = kpu_v3_word(b, 9), kh = kpu_v3_word(b, 10);
     int64_t sw = kpu_v3_word(b, 11), sh = kpu_v3_word(b, 12);
     int64_t pw = kpu_v3_word(b, 13), ph = kpu_v3_word(b, 14);
+    /* an empty output is valid; without this, an empty row of 2^32 x 2^32 would spin */
+    if (ow == 0 || oh == 0 || oc == 0)
+        return;
     uint64_t o = 0;
     for (uint32_t c = 0; c < oc; c++) {
         for (uint32_t oy = 0; oy < oh; oy++) {
@@ -279,6 +282,8 @@ void kpu_v3_cpu_run(uint32_t type, const kpu_v3_body_t *b, uint8_t *mm)
         uint8_t *out = mm + kpu_v3_word(b, 2);
         uint64_t w = kpu_v3_word(b, 3), h = kpu_v3_word(b, 4), c = kpu_v3_word(b, 5);
         uint64_t o = 0;
+        if (w == 0 || c == 0) /* nothing to copy: do not walk up to 2^32 empty rows */
+            break;
         for (uint64_t y = 0; y < h; y++)
             for (uint64_t x = 0; x < w; x++)
                 for (uint64_t k = 0; k < c; k++, o++)
