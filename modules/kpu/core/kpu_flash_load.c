@@ -413,7 +413,7 @@ static kpu_status_t build_image(kpu_net_t *net, const kpu_flash_t *flash, uint32
     return KPU_OK;
 }
 
-kpu_status_t kpu_net_stream_buffers(kpu_net_t *net, kpu_diag_t *diag)
+static kpu_status_t stream_buffers(kpu_net_t *net, kpu_diag_t *diag)
 {
     for (int i = 0; i < (net->dual_buf ? 2 : 1); i++) {
         net->stream_buf[i] = kpu_net_alloc(net, net->stream_cap ? net->stream_cap : 4, 256);
@@ -425,6 +425,16 @@ kpu_status_t kpu_net_stream_buffers(kpu_net_t *net, kpu_diag_t *diag)
     net->stream.fetch = kpu_net_stream_fetch;
     net->stream.ctx = net;
     return KPU_OK;
+}
+
+kpu_status_t kpu_net_stream_alloc(kpu_net_t *net, size_t image, kpu_diag_t *diag)
+{
+    net->file = kpu_net_alloc(net, image, 256);
+    net->file_size = image;
+    if (!net->file)
+        return kpu_diag_set(diag, KPU_ERR_NO_MEMORY, -1,
+                            "no memory for the model structure (%lu bytes)", (unsigned long)image);
+    return stream_buffers(net, diag);
 }
 
 static kpu_status_t load_stream(kpu_net_t *net, const kpu_flash_t *flash, kpu_diag_t *diag)
@@ -446,16 +456,8 @@ static kpu_status_t load_stream(kpu_net_t *net, const kpu_flash_t *flash, kpu_di
     }
     size_t image = 0;
     st = plan_stream(net, flash, layers, tables, types, &image, diag);
-    if (st == KPU_OK) {
-        net->file = kpu_net_alloc(net, image, 256);
-        net->file_size = image;
-        if (!net->file)
-            st = kpu_diag_set(diag, KPU_ERR_NO_MEMORY, -1,
-                              "no memory for the model structure (%lu bytes)",
-                              (unsigned long)image);
-    }
     if (st == KPU_OK)
-        st = kpu_net_stream_buffers(net, diag);
+        st = kpu_net_stream_alloc(net, image, diag);
     if (st == KPU_OK)
         st = build_image(net, flash, layers, tables, types, diag);
     kpu_net_release(net, types);

@@ -171,16 +171,8 @@ kpu_status_t kpu_flash_load_stream_v4(kpu_net_t *net, const kpu_flash_t *flash,
     }
     size_t image = 0;
     st = plan(net, &l, opcodes, &image, diag);
-    if (st == KPU_OK) {
-        net->file = kpu_net_alloc(net, image, 256);
-        net->file_size = image;
-        if (!net->file)
-            st = kpu_diag_set(diag, KPU_ERR_NO_MEMORY, -1,
-                              "no memory for the model structure (%lu bytes)",
-                              (unsigned long)image);
-    }
     if (st == KPU_OK)
-        st = kpu_net_stream_buffers(net, diag);
+        st = kpu_net_stream_alloc(net, image, diag);
     if (st == KPU_OK)
         st = build(net, &l, opcodes, diag);
     kpu_net_release(net, opcodes);

@@ -57,10 +57,11 @@ kpu_status_t kpu_flash_read_le(const kpu_flash_t *flash, uint32_t base, uint64_t
                                size_t n, int swap, uint32_t batch, kpu_diag_t *diag);
 
 /* load_flash: the fetch hook of net->stream (reads a conv layer's tables into a stream
- * buffer), and the one or two stream buffers of net->stream_cap bytes. */
+ * buffer), and the resident image of `image` bytes (net->file) with the one or two stream
+ * buffers of net->stream_cap bytes. */
 kpu_status_t kpu_net_stream_fetch(void *ctx, uint32_t layer, kpu_conv_blocks_t *b,
                                   kpu_diag_t *diag);
-kpu_status_t kpu_net_stream_buffers(kpu_net_t *net, kpu_diag_t *diag);
+kpu_status_t kpu_net_stream_alloc(kpu_net_t *net, size_t image, kpu_diag_t *diag);
 /* load_flash of a kmodel V4 in its original byte order (kpu_flash_stream_v4.c): builds the
  * resident image in net->file and loads net->model from it. */
 kpu_status_t kpu_flash_load_stream_v4(kpu_net_t *net, const kpu_flash_t *flash,
