@@ -3,8 +3,10 @@ and error path with the exact type and message of spec maixpy-kpu-api.md (sectio
 and the clear errors that replace MaixPy's crashes (section 12)."""
 from __future__ import annotations
 
+import gc
 import re
 import struct
+import weakref
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -418,6 +420,55 @@ def test_fmap_channel_images(task, dog):
     with pytest.raises(OSError) as exc:
         kpu.fmap(m, 0)
     assert "fmap_free" in str(exc.value)
+
+
+def test_fmap_image_views_the_map(task, dog):
+    """MaixPy's fmap Image is a view (spec 4.10): in-place changes reach the map and the next
+    fmap of that channel, writes to the map reach the Image, and the Image keeps the map alive.
+    After fmap_free and deinit the Image keeps the map's bytes (as the firmware glue)."""
+    m = kpu.forward(task, dog, 3)
+    plane = 80 * 60
+    raw = bytes(m)
+    img = kpu.fmap(m, 5)
+    ref = image.Image.from_gray_bytes(80, 60, bytearray(raw[5 * plane:6 * plane]))
+    ref.stretch(64, 255)
+    stretched = bytes(ref)
+    assert stretched != raw[5 * plane:6 * plane]  # the stretch changes this plane
+    assert img.stretch(64, 255) is None and bytes(img) == stretched
+    assert bytes(kpu.fmap(m, 5)) == stretched
+    assert bytes(m) == raw[:5 * plane] + stretched + raw[6 * plane:]
+    m[5 * plane + 1] = 7  # the map written through its subscript
+    assert img.get_pixel(1, 0) == 7 and kpu.fmap(m, 5).get_pixel(1, 0) == 7
+    kpu.fmap(m, 5).set_pixel(2, 0, 9)  # another Image of the same channel
+    assert img.get_pixel(2, 0) == 9 and m[5 * plane + 2] == 9
+    # the Image holds the map: dropping the map keeps its bytes alive, dropping both frees it
+    alive = weakref.ref(m)
+    now = bytes(m)
+    del m
+    gc.collect()
+    assert alive() is not None and bytes(img) == now[5 * plane:6 * plane]
+    m = alive()
+    # a later run makes a new map; this one and its Images keep their bytes (maps are copies)
+    later = kpu.forward(task, dog, 3)
+    assert bytes(later) == raw and bytes(img) == now[5 * plane:6 * plane]
+    other = kpu.fmap(m, 31)
+    assert kpu.fmap_free(m) is None
+    with pytest.raises(OSError) as exc:
+        kpu.fmap(m, 5)
+    assert str(exc.value) == "[MAIXPY]kpu: this kpu_fmap was released by kpu.fmap_free()"
+    assert bytes(other) == now[31 * plane:] and bytes(img) == now[5 * plane:6 * plane]
+    last = kpu.fmap(later, 0)
+    assert kpu.deinit(task) is True
+    with pytest.raises(OSError) as exc:
+        kpu.fmap(later, 0)
+    assert str(exc.value) == "[MAIXPY]kpu: this kpu_fmap's net was released by kpu.deinit()"
+    assert bytes(last) == raw[:plane] and bytes(other) == now[31 * plane:]
+    other.set_pixel(0, 0, 255)
+    last.stretch(64, 255)
+    assert bytes(m)[31 * plane] == 255 and bytes(later)[:plane] == bytes(last)
+    del m, img, other
+    gc.collect()
+    assert alive() is None
 
 
 # ----- netinfo ----------------------------------------------------------------------------------

@@ -172,7 +172,8 @@ def test_image_module_matches_the_host_module(micropython: Path, flash_image: Pa
 def test_kpu_on_images_matches_the_host(micropython: Path, flash_image: Path,
                                         tmp_path: Path) -> None:
     """Face detection on an Image loaded from a BMP of the astronaut, pix_ai checks, feature
-    maps as grayscale Images, MNIST on a gray Image (MaixPy's fmap.py pipeline)."""
+    maps as grayscale Images viewing the map (an in-place op then a second fmap; the Images
+    after fmap_free and deinit), MNIST on a gray Image (MaixPy's fmap.py pipeline)."""
     pil = pytest.importorskip("PIL.Image")
     skimage_data = pytest.importorskip("skimage.data")
     photo = Path(skimage_data.__file__).parent / "astronaut.png"
@@ -187,3 +188,9 @@ def test_kpu_on_images_matches_the_host(micropython: Path, flash_image: Path,
     assert device == run_host(script, flash_image, *args)
     assert "1 faces" in device.splitlines()
     assert "[MAIXPY]kpu: img w=160,h=120, but model w=320,h=240" in device.splitlines()
+    lines = device.splitlines()
+    assert {"map after stretch True", "shared 200 200 17 17", "drawn 33 33 64 255",
+            "next run leaves the map True"} <= set(lines)
+    again = next(ln for ln in lines if ln.startswith("fmap after stretch "))
+    stretched = next(ln for ln in lines if ln.startswith("stretched "))
+    assert again == "fmap after stretch " + stretched.split()[1] + " True"

@@ -77,16 +77,39 @@ mosaic = image.Image()
 for c in range(4):
     mosaic.draw_image(kpu.fmap(fm, c), (c % 2) * 80, (c // 2) * 60)
 print('mosaic', digest(mosaic))
-# last use of channel 3: the firmware's fmap Image views the map (MaixPy), the host's is a copy
+# an fmap Image views the map (MaixPy): an in-place op on it shows in the map and in the next
+# fmap of that channel, and a write to the map shows in the Images
+plane = fm.w() * fm.h()
+before = bytes(fm)
 m.stretch(64, 255)
 print('stretched', digest(m))
+again = kpu.fmap(fm, 3)
+print('fmap after stretch', digest(again), bytes(again.to_bytes()) == bytes(m.to_bytes()))
+print('map after stretch',
+      bytes(fm) == before[:3 * plane] + bytes(m.to_bytes()) + before[4 * plane:])
+again.set_pixel(1, 1, 200)
+fm[3 * plane + 2] = 17
+print('shared', m.get_pixel(1, 1), fm[3 * plane + fm.w() + 1], m.get_pixel(2, 0), again[2])
+m.draw_rectangle(0, 0, 4, 3, color=33, fill=True)
+print('drawn', fm[3 * plane], fm[3 * plane + 2 * fm.w() + 3], fm[3 * plane + 4], fm[2 * plane])
+print('fmap after drawing', digest(kpu.fmap(fm, 3)), digest(m))
+kept = kpu.forward(task, img, 1)
+print('next run leaves the map', bytes(fm)[3 * plane:4 * plane] == bytes(m.to_bytes()))
+kept_img = kpu.fmap(kept, 0)
 attempt('fmap channel', kpu.fmap, fm, fm.ch())
 attempt('fmap of an image', kpu.fmap, img, 0)
 kpu.fmap_free(fm)
 attempt('fmap after fmap_free', kpu.fmap, fm, 0)
+print('Image after fmap_free', digest(m), m.get_pixel(1, 1))
+m.stretch(64, 255)
+print('stretched after fmap_free', digest(m), fm[3 * plane + 4])
 attempt('run_yolo2 on an int', kpu.run_yolo2, task, 5)
 print(kpu.deinit(task))
 attempt('forward after deinit', kpu.forward, task, img)
+attempt('fmap after deinit', kpu.fmap, kept, 0)
+print('Image after deinit', digest(kept_img), digest(m))
+kept_img.stretch(64, 255)
+print('stretched after deinit', digest(kept_img), kept[0], kept[kept.w() * kept.h()])
 
 # MNIST as fmap.py does it: a 224x224 window turned gray in place, box-resized to 28x28 (which
 # reads the leftover RGB565 bytes), inverted, one gray plane

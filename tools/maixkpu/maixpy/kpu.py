@@ -11,7 +11,8 @@ error texts. Where MaixPy crashes or misbehaves, this module gives a clear error
 - forward(net, img, end_layer) computes layers 0..end_layer and returns that layer's map (the
   documented meaning; set_layers + forward + get_output work as in MaixPy);
 - the map of a layer other than K210_CONV has w = element count (MaixPy: byte count);
-- maps are copies taken when they are made, so nothing dangles after deinit;
+- maps are copies taken when they are made, so nothing dangles after deinit; ``fmap``'s
+  Image views its map's bytes (as MaixPy's views the model buffer) and keeps the map alive;
 - a collected net frees its model silently (MaixPy prints ``kpu_net __del__``);
 - kmodel V4 nets run without set_outputs (no 2013): output shapes come from the graph, and a
   shape set_outputs accepted replaces them; maps of inner V4 / V5 layers have their layer's
@@ -409,7 +410,8 @@ def run_yolo2(kpu_net_obj: Any, img: Any) -> list[kpu_yolo2_find] | None:
 
 
 def fmap(fmap_obj: Any, channel: Any) -> Image:
-    """Channel ``channel`` of a 'B' map as a w x h grayscale Image of its raw bytes."""
+    """Channel ``channel`` of a 'B' map as a w x h grayscale Image viewing its raw bytes: an
+    in-place change of the Image (``stretch``, drawing) changes the map and later ``fmap``s."""
     if not isinstance(fmap_obj, kpu_fmap):
         raise TypeError(f"{PREFIX}fmap needs a kpu_fmap, not {type(fmap_obj).__name__}")
     if fmap_obj._freed:
@@ -423,13 +425,17 @@ def fmap(fmap_obj: Any, channel: Any) -> Image:
     if fmap_obj.typecode() != "B":
         raise ValueError(PREFIX + "can't convet float fmap yet\r\n")
     w, h = fmap_obj.w(), fmap_obj.h()
-    # the bytes after the plane stay readable like the memory that follows it in MaixPy
-    plane = bytearray(fmap_obj.tobytes_view()[w * h * c:])
+    # A view, as MaixPy's: the Image's pixels are the map's own bytes from the channel's plane
+    # on (the later planes stay readable like the memory that follows it in MaixPy), and the
+    # numpy view keeps the map alive. The map is a copy taken when it was made, so the Image
+    # stays readable after fmap_free and deinit, as on the firmware glue (kpu_run.c).
+    plane = np.frombuffer(fmap_obj, dtype=np.uint8)[w * h * c:]
     return _state.image_class.from_gray_bytes(w, h, plane)
 
 
 def fmap_free(fmap_obj: Any) -> None:
-    """Marks the map released (MaixPy does nothing); later kpu.fmap on it raises OSError."""
+    """Marks the map released (MaixPy does nothing); later kpu.fmap on it raises OSError.
+    Images that kpu.fmap made from it before keep their pixels (the map's bytes)."""
     if not isinstance(fmap_obj, kpu_fmap):
         raise TypeError(f"{PREFIX}fmap_free needs a kpu_fmap, not {type(fmap_obj).__name__}")
     fmap_obj._freed = True
