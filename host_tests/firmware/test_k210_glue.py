@@ -99,20 +99,40 @@ def test_lcd_and_sensor_modules(micropython: Path, tmp_path: Path) -> None:
     ]
 
 
-def test_no_camera(micropython: Path, tmp_path: Path) -> None:
-    out, _ = run(micropython, "no_camera.py", tmp_path, "absent")
-    assert out == ["TypeError not found sensor",
-                   "OSError Reset Failed (camera not answering: no OV2640 chip id on SCCB)"]
-
-
-@pytest.mark.parametrize("knob,detail", [
-    ("no_vsync", "no frame start (VSYNC) from the camera"),
-    ("no_finish", "frame started but the DVP never finished it"),
+@pytest.mark.parametrize("knob,finding", [
+    ("absent", "camera not answering: no OV2640 chip id on SCCB"),
+    ("wrong_id", "camera not answering: no OV2640 chip id on SCCB"),
+    ("sccb_stuck", "camera not answering: SCCB transfer never finished"),
 ])
-def test_camera_timeouts(micropython: Path, tmp_path: Path, knob: str, detail: str) -> None:
+def test_no_camera(micropython: Path, tmp_path: Path, knob: str, finding: str) -> None:
+    """MaixPy's exact exception (spec 6); the driver's finding is a line printed before it."""
+    out, _ = run(micropython, "no_camera.py", tmp_path, knob)
+    assert out == ["TypeError not found sensor ('not found sensor',)",
+                   finding,
+                   "OSError Reset Failed ('Reset Failed',)"]
+
+
+NO_VSYNC = "no frame start (VSYNC) from the camera"
+
+
+# With no_finish the simulated frame that never ends stays started, so skip_frames' capture
+# sees no new frame start: its printed finding is NO_VSYNC.
+@pytest.mark.parametrize("knob,finding,skip_finding", [
+    ("no_vsync", NO_VSYNC, NO_VSYNC),
+    ("no_finish", "frame started but the DVP never finished it", NO_VSYNC),
+])
+def test_camera_timeouts(micropython: Path, tmp_path: Path, knob: str, finding: str,
+                         skip_finding: str) -> None:
+    """MaixPy's two timeout texts (spec 6), each after the driver's finding."""
     out, _ = run(micropython, "camera_timeouts.py", tmp_path, knob)
-    assert out == [f"RuntimeError Sensor timeout! ({detail})", "RuntimeError Sensor Timeout!!",
-                   "OSError [Errno 5] EIO"]
+    assert out == [finding, "RuntimeError Sensor timeout! ('Sensor timeout!',)",
+                   skip_finding, "RuntimeError Sensor Timeout!! ('Sensor Timeout!!',)",
+                   "frame size not supported by this driver", "OSError [Errno 5] EIO (5,)"]
+
+
+def test_lcd_bus_failure(micropython: Path, tmp_path: Path) -> None:
+    out, _ = run(micropython, "lcd_bus.py", tmp_path, "spi_stuck")
+    assert out == ["SPI0 FIFO did not drain", "OSError [Errno 5] EIO (5,)", "None"]
 
 
 def test_single_and_dual_frame_buffers(micropython: Path, tmp_path: Path) -> None:

@@ -111,3 +111,9 @@ def test_display_errors_send_nothing(prog: Path, bpp: int, roi: str, text: str) 
     trace = sim.run(prog, "lcd_display", "320", "240", str(bpp), roi, "-")
     assert trace.status[-1][1] == text
     assert sim.panel_ops(trace.after_mark()) == []
+
+
+def test_a_fifo_that_never_drains_is_the_bus_status(prog: Path) -> None:
+    """The glue prints the finding and raises MaixPy's OSError(EIO) for it (test_k210_glue)."""
+    trace = sim.run(prog, "spi_stuck", "lcd_init", "0", "0")
+    assert trace.status == [(1, "EIO | SPI0 FIFO did not drain")]

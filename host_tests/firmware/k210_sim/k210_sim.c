@@ -28,7 +28,7 @@ static FILE *out; /* the trace: stdout, or the file K210_SIM_TRACE names */
 #define MAX_HANDLES 64
 static const uint8_t *handles[MAX_HANDLES];
 static int n_handles;
-static int knob_absent, knob_wrong_id, knob_stuck, knob_no_vsync, knob_no_finish;
+static int knob_absent, knob_wrong_id, knob_stuck, knob_no_vsync, knob_no_finish, knob_spi_stuck;
 
 /* SPI0 transmit FIFO and the trace's open D line */
 static uint8_t fifo[64];
@@ -88,7 +88,8 @@ int k210_sim_knob(const char *name)
            : !strcmp(name, "wrong_id") ? &knob_wrong_id
            : !strcmp(name, "sccb_stuck") ? &knob_stuck
            : !strcmp(name, "no_vsync") ? &knob_no_vsync
-           : !strcmp(name, "no_finish") ? &knob_no_finish : NULL;
+           : !strcmp(name, "no_finish") ? &knob_no_finish
+           : !strcmp(name, "spi_stuck") ? &knob_spi_stuck : NULL;
     if (k) {
         *k = 1;
     }
@@ -196,7 +197,7 @@ static void emit_byte(uint8_t b)
 
 static void spi0_drain(void)
 {
-    if (fifo_n == 0) {
+    if (fifo_n == 0 || knob_spi_stuck) { /* spi_stuck: the FIFO never drains */
         return;
     }
     uint32_t cs = fpioa_func(SIM_IO_LCD_CS);

@@ -29,7 +29,8 @@
 #define SIM_IO_CMOS_PCLK 47
 
 /* Faults: "absent" (no camera on SCCB), "wrong_id", "sccb_stuck" (the master never ends a
- * transfer), "no_vsync" (the camera never starts a frame), "no_finish" (frames never end). */
+ * transfer), "no_vsync" (the camera never starts a frame), "no_finish" (frames never end),
+ * "spi_stuck" (SPI0's transmit FIFO never drains). */
 int k210_sim_knob(const char *name);
 /* Simulated SRAM the DVP may write (bus addresses 0x80000000 + offset), 8-byte aligned. */
 void *k210_sim_alloc(size_t n);

@@ -4,7 +4,8 @@
 
 static const maix_status_info_t table[MAIX_STATUS_COUNT] = {
     [MAIX_OK] = {MAIX_EXC_OSERROR, 0, "ok", NULL},
-    [MAIX_ERR_LCD_BUS] = {MAIX_EXC_OSERROR, 0, "LCD write failed", "SPI0 FIFO did not drain"},
+    /* MaixPy raises OSError(<driver code>) when its LCD driver fails (spec 6): EIO here */
+    [MAIX_ERR_LCD_BUS] = {MAIX_EXC_OSERROR, 5 /* EIO */, "EIO", "SPI0 FIFO did not drain"},
     [MAIX_ERR_LCD_TYPE] = {MAIX_EXC_VALUEERROR, 0, "type error", NULL},
     [MAIX_ERR_LCD_ROTATION] = {MAIX_EXC_VALUEERROR, 0, "value:[0,3]", NULL},
     [MAIX_ERR_LCD_NOT_INIT] = {MAIX_EXC_VALUEERROR, 0, "not init", NULL},
@@ -36,7 +37,8 @@ static const maix_status_info_t table[MAIX_STATUS_COUNT] = {
     [MAIX_ERR_WIN_MULTIPLE] = {MAIX_EXC_VALUEERROR, 0, "value must be multiple of 8", NULL},
 };
 
-static const maix_status_info_t unknown = {MAIX_EXC_OSERROR, 0, "driver error", "unknown status"};
+static const maix_status_info_t unknown = {MAIX_EXC_OSERROR, 5 /* EIO */, "EIO",
+                                           "unknown driver status"};
 
 const maix_status_info_t *maix_status_info(int status)
 {

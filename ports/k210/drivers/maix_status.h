@@ -1,6 +1,7 @@
 /* Status codes of the MaixPy-level LCD and camera drivers, and the one table that gives each
- * its MaixPy exception kind and text (spec maixpy-image-subset.md section 6) plus what the
- * driver saw, so the MicroPython glue raises them and host tests can print them. */
+ * its MaixPy exception kind and exact text (spec maixpy-image-subset.md section 6) plus what
+ * the driver saw, so the MicroPython glue prints the finding and raises MaixPy's exception,
+ * and host tests can print both. */
 #ifndef MAIX_STATUS_H
 #define MAIX_STATUS_H
 
@@ -41,8 +42,8 @@ typedef enum {
 typedef struct {
     maix_exc_kind_t kind;
     int err_no;              /* OSError(errno) as MaixPy raises it; 0: raise with the text */
-    const char *maixpy_text; /* MaixPy's message */
-    const char *detail;      /* what this driver saw (NULL: nothing to add) */
+    const char *maixpy_text; /* MaixPy's message (the errno's name when err_no is set) */
+    const char *detail;      /* what this driver saw, printed before raising (NULL: nothing) */
 } maix_status_info_t;
 
 /* Never NULL: unknown codes give a generic entry. */

@@ -9,9 +9,12 @@
 #define MP_NORETURN NORETURN
 #endif
 
-// Raise the status table's exception for st (MaixPy's type and text, the driver's detail in
-// parentheses); nothing for MAIX_OK.
+// Raise the status table's exception for st: MaixPy's exact type and text, after printing
+// what the driver saw (if anything) on a line of its own, as the KPU glue prints its
+// diagnostics and MaixPy prints causes before raising; nothing for MAIX_OK.
 void maix_check(maix_status_t st);
 MP_NORETURN void maix_raise(maix_status_t st);
+// Only the printed line (for callers that raise another MaixPy text for the same status).
+void maix_print_detail(maix_status_t st);
 
 #endif

@@ -179,6 +179,7 @@ static mp_obj_t sensor_skip_frames(size_t n_args, const mp_obj_t *pos_args, mp_m
         }
         maix_status_t st = capture();
         if (st == MAIX_ERR_CAM_NO_VSYNC || st == MAIX_ERR_CAM_NO_FINISH) {
+            maix_print_detail(st);
             mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("Sensor Timeout!!"));
         }
         maix_check(st);
