@@ -1,11 +1,13 @@
-"""Drawing with arguments far off the image: the C core only walks the part of a line, circle or
-cross that can reach the image, and must give the Python module's pixels exactly.
+"""Drawing with arguments far off the image: the C core and the Python module only visit the
+part of a line, circle or cross that can reach the image, and must give the pixels of walking
+every step of Bresenham's line and the midpoint circle.
 
-Up to a few thousand pixels away the Python module (which walks every step) is the reference.
-Beyond that, up to +-2^30 and thickness 2^20, the references are per-pixel tests evaluated on
-the image only: membership in the Python module's Bresenham line and midpoint circle (checked
-against the module first), and plain boxes for crosses and axis-aligned lines. A regression to
-walking every step would hang these tests rather than fail them."""
+The walks (``walk_line``, ``walk_circle``: what both did before) are the reference for the
+Python module up to a few hundred pixels away, and the module for the C core up to a few
+thousand. Beyond that, up to +-2^31 and thickness 2^20, the references are per-pixel tests
+evaluated on the image only: membership in the walked line and circle (checked against the
+walks first), and plain boxes for crosses and axis-aligned lines. A regression to walking every
+step would hang these tests rather than fail them."""
 from __future__ import annotations
 
 import math
@@ -43,6 +45,15 @@ def module_drawn(w: int, h: int, draw_on: Callable[[Image], object]) -> set[tupl
     draw_on(py)
     ys, xs = np.nonzero(np.frombuffer(bytes(py), np.uint8).reshape(h, w))
     return set(zip(xs.tolist(), ys.tolist()))
+
+
+def drawn_both(w: int, h: int, draw_on: Callable[[CoreImage | Image], object]) -> (
+    set[tuple[int, int]]
+):
+    """The pixels a drawing call sets, the same from the C core and the Python module."""
+    got = drawn(w, h, draw_on)
+    assert module_drawn(w, h, draw_on) == got
+    return got
 
 
 def on_line(x0: int, y0: int, x1: int, y1: int, px: int, py: int) -> bool:
@@ -103,27 +114,81 @@ def axis_line_oracle(w: int, h: int, x0: int, y0: int, x1: int, y1: int, t: int)
     return box(w, h, min(x0, x1) - lo, min(y0, y1) - lo, max(x0, x1) + hi, max(y0, y1) + hi)
 
 
-# ---- the per-pixel references agree with the module ----------------------------------------
+# ---- the walks, and the per-pixel references and the module against them ------------------
+
+
+def walk_line(w: int, h: int, x0: int, y0: int, x1: int, y1: int, t: int) -> (
+    set[tuple[int, int]]
+):
+    """Every step of the combined-step Bresenham line, each stamping the square brush."""
+    if t <= 0:
+        return set()
+    lo, hi = t // 2, (t - 1) // 2
+    dx, dy = abs(x1 - x0), abs(y1 - y0)
+    sx, sy = (1 if x0 < x1 else -1), (1 if y0 < y1 else -1)
+    err = dx // 2 if dx > dy else -(dy // 2)
+    out = set()
+    while True:
+        out |= box(w, h, x0 - lo, y0 - lo, x0 + hi, y0 + hi)
+        if x0 == x1 and y0 == y1:
+            return out
+        e2 = err
+        if e2 > -dx:
+            err, x0 = err - dy, x0 + sx
+        if e2 < dy:
+            err, y0 = err + dx, y0 + sy
+
+
+def walk_circle(w: int, h: int, cx: int, cy: int, radius: int, t: int) -> set[tuple[int, int]]:
+    """Every step of the midpoint circle (8 octants) for each radius of the thick outline."""
+    out = set()
+    for r in range(max(radius - t // 2, 0), radius + (t - 1) // 2 + 1):
+        x, y, err = r, 0, 1 - r
+        while x >= y:
+            for px, py in ((x, y), (y, x), (-y, x), (-x, y), (-x, -y), (-y, -x), (y, -x),
+                           (x, -y)):
+                if 0 <= cx + px < w and 0 <= cy + py < h:
+                    out.add((cx + px, cy + py))
+            y += 1
+            if err < 0:
+                err += 2 * y + 1
+            else:
+                x -= 1
+                err += 2 * (y - x + 1)
+    return out
+
+
+near = st.integers(-300, 300)
 
 
 @FAST
-@given(sizes, far, far, far, far)
-def test_line_oracle_is_the_module(size: tuple[int, int], x0: int, y0: int, x1: int,
-                                   y1: int) -> None:
+@given(sizes, near, near, near, near, thin_or_thick)
+def test_module_line_is_the_walk(size: tuple[int, int], x0: int, y0: int, x1: int, y1: int,
+                                 t: int) -> None:
     w, h = size
-    x0, y0, x1, y1 = (v // 100 for v in (x0, y0, x1, y1))
-    assert thin_line_oracle(w, h, x0, y0, x1, y1) == module_drawn(
-        w, h, lambda img: img.draw_line(x0, y0, x1, y1, 255, 1))
+    got = module_drawn(w, h, lambda img: img.draw_line(x0, y0, x1, y1, 255, t))
+    assert got == walk_line(w, h, x0, y0, x1, y1, t)
+    if t == 1:
+        assert got == thin_line_oracle(w, h, x0, y0, x1, y1)
 
 
 @FAST
-@given(sizes, far, far, st.integers(-2, 60), st.integers(-1, 6))
-def test_circle_oracle_is_the_module(size: tuple[int, int], cx: int, cy: int, r: int,
-                                     t: int) -> None:
+@given(sizes, near, near, st.integers(-3, 400), st.integers(-1, 6))
+def test_module_circle_is_the_walk(size: tuple[int, int], cx: int, cy: int, r: int,
+                                   t: int) -> None:
     w, h = size
-    cx, cy = cx // 100, cy // 100
-    assert circle_oracle(w, h, cx, cy, r, t) == module_drawn(
-        w, h, lambda img: img.draw_circle(cx, cy, r, 255, t, False))
+    got = module_drawn(w, h, lambda img: img.draw_circle(cx, cy, r, 255, t, False))
+    assert got == walk_circle(w, h, cx, cy, r, t) == circle_oracle(w, h, cx, cy, r, t)
+
+
+@FAST
+@given(sizes, near, near, st.integers(-3, 60))
+def test_module_disc_is_every_pixel_within_the_radius(size: tuple[int, int], cx: int, cy: int,
+                                                      r: int) -> None:
+    w, h = size
+    got = module_drawn(w, h, lambda img: img.draw_circle(cx, cy, r, 255, 1, True))
+    assert got == {(px, py) for py in range(h) for px in range(w)
+                   if r >= 0 and (px - cx) ** 2 + (py - cy) ** 2 <= r * r}
 
 
 # ---- a few thousand pixels away: the module itself ---------------------------------------
@@ -192,7 +257,7 @@ def test_huge_thin_line(size: tuple[int, int], x0: int, y0: int, x: int, y: int)
     """From a far point through (x, y) near the image and as far beyond."""
     w, h = size
     x1, y1 = max(min(2 * x - x0, INT_MAX), INT_MIN), max(min(2 * y - y0, INT_MAX), INT_MIN)
-    got = drawn(w, h, lambda img: img.draw_line(x0, y0, x1, y1, 255, 1))
+    got = drawn_both(w, h, lambda img: img.draw_line(x0, y0, x1, y1, 255, 1))
     assert got == thin_line_oracle(w, h, x0, y0, x1, y1)
 
 
@@ -201,7 +266,7 @@ def test_huge_thin_line(size: tuple[int, int], x0: int, y0: int, x: int, y: int)
 def test_huge_thin_line_anywhere(size: tuple[int, int], x0: int, y0: int, x1: int,
                                  y1: int) -> None:
     w, h = size
-    got = drawn(w, h, lambda img: img.draw_line(x0, y0, x1, y1, 255, 1))
+    got = drawn_both(w, h, lambda img: img.draw_line(x0, y0, x1, y1, 255, 1))
     assert got == thin_line_oracle(w, h, x0, y0, x1, y1)
 
 
@@ -225,7 +290,7 @@ def test_huge_thick_diagonal(size: tuple[int, int], x0: int, y0: int, length: in
             kc, kd = sorted(((py - hi - y0) * sy, (py + lo - y0) * sy))
             if max(ka, kc, 0) <= min(kb, kd, abs(length)):
                 want.add((px, py))
-    assert drawn(w, h, lambda img: img.draw_line(x0, y0, x1, y1, 255, t)) == want
+    assert drawn_both(w, h, lambda img: img.draw_line(x0, y0, x1, y1, 255, t)) == want
 
 
 @FAST
@@ -234,7 +299,7 @@ def test_huge_axis_line(size: tuple[int, int], a0: int, a1: int, b: int, vertica
                         t: int) -> None:
     w, h = size
     x0, y0, x1, y1 = (b, a0, b, a1) if vertical else (a0, b, a1, b)
-    got = drawn(w, h, lambda img: img.draw_line(x0, y0, x1, y1, 255, t))
+    got = drawn_both(w, h, lambda img: img.draw_line(x0, y0, x1, y1, 255, t))
     assert got == axis_line_oracle(w, h, x0, y0, x1, y1, t)
 
 
@@ -242,7 +307,7 @@ def test_huge_axis_line(size: tuple[int, int], a0: int, a1: int, b: int, vertica
 @given(sizes, huge, huge, huge, st.one_of(huge_thickness, st.integers(-3, 0)))
 def test_huge_cross(size: tuple[int, int], x: int, y: int, size_arg: int, t: int) -> None:
     w, h = size
-    got = drawn(w, h, lambda img: img.draw_cross(x, y, 255, size_arg, t))
+    got = drawn_both(w, h, lambda img: img.draw_cross(x, y, 255, size_arg, t))
     want = (axis_line_oracle(w, h, x - size_arg, y, x + size_arg, y, t)
             | axis_line_oracle(w, h, x, y - size_arg, x, y + size_arg, t))
     assert got == want
@@ -255,7 +320,7 @@ def test_huge_circle_across_the_image(size: tuple[int, int], cx: int, cy: int, n
     """Centre up to 2^31 away, radius chosen so the outline (or the thick band) crosses."""
     w, h = size
     r = max(min(math.isqrt(cx * cx + cy * cy) + nudge, INT_MAX), 0)
-    got = drawn(w, h, lambda img: img.draw_circle(cx, cy, r, 255, t, False))
+    got = drawn_both(w, h, lambda img: img.draw_circle(cx, cy, r, 255, t, False))
     assert got == circle_oracle(w, h, cx, cy, r, t)
 
 
@@ -263,21 +328,21 @@ def test_huge_circle_across_the_image(size: tuple[int, int], cx: int, cy: int, n
 @given(sizes, huge, huge, huge, st.one_of(st.integers(-1, 6), huge_thickness))
 def test_huge_circle_anywhere(size: tuple[int, int], cx: int, cy: int, r: int, t: int) -> None:
     w, h = size
-    got = drawn(w, h, lambda img: img.draw_circle(cx, cy, r, 255, t, False))
+    got = drawn_both(w, h, lambda img: img.draw_circle(cx, cy, r, 255, t, False))
     assert got == circle_oracle(w, h, cx, cy, r, t)
 
 
 def test_huge_cases_of_the_report() -> None:
     """The calls that took seconds to minutes before."""
-    assert drawn(8, 8, lambda img: img.draw_circle(4, 4, BIG, 255)) == set()
-    assert drawn(8, 8, lambda img: img.draw_circle(4, 4, 3, 255, BIG)) == circle_oracle(
+    assert drawn_both(8, 8, lambda img: img.draw_circle(4, 4, BIG, 255)) == set()
+    assert drawn_both(8, 8, lambda img: img.draw_circle(4, 4, 3, 255, BIG)) == circle_oracle(
         8, 8, 4, 4, 3, BIG)
     diagonal = {(i, i) for i in range(8)}
-    assert drawn(8, 8, lambda img: img.draw_line(-BIG, -BIG, BIG, BIG, 255)) == diagonal
+    assert drawn_both(8, 8, lambda img: img.draw_line(-BIG, -BIG, BIG, BIG, 255)) == diagonal
     everything = box(8, 8, 0, 0, 7, 7)
-    assert drawn(8, 8, lambda img: img.draw_cross(4, 4, 255, BIG, 2**20)) == everything
-    assert drawn(8, 8, lambda img: img.draw_circle(4, 4, BIG, 255, 1, True)) == everything
-    assert drawn(8, 8, lambda img: img.draw_rectangle(-BIG, -BIG, BIG, BIG, 255, 2**20)) == (
+    assert drawn_both(8, 8, lambda img: img.draw_cross(4, 4, 255, BIG, 2**20)) == everything
+    assert drawn_both(8, 8, lambda img: img.draw_circle(4, 4, BIG, 255, 1, True)) == everything
+    assert drawn_both(8, 8, lambda img: img.draw_rectangle(-BIG, -BIG, BIG, BIG, 255, 2**20)) == (
         everything)
 
 

@@ -5,6 +5,8 @@ are already parsed to the stored value (``tables.parse_color``).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import font
@@ -174,72 +176,107 @@ def draw_image(
     dst[rows[:, None], cols[None, :]] = (new & width_mask).astype(dst.dtype)
 
 
-def _brush(xs: np.ndarray, ys: np.ndarray, thickness: int) -> tuple[np.ndarray, np.ndarray]:
-    """Widen points with a square brush covering -t//2 .. (t-1)//2 around each."""
-    if thickness <= 1:
-        return xs, ys
-    offsets = np.arange(-(thickness // 2), (thickness - 1) // 2 + 1)
-    ox, oy = np.meshgrid(offsets, offsets)
-    return (xs[:, None] + ox.reshape(-1)).reshape(-1), (ys[:, None] + oy.reshape(-1)).reshape(-1)
-
-
-def line_points(x0: int, y0: int, x1: int, y1: int) -> tuple[np.ndarray, np.ndarray]:
-    """Bresenham's line from (x0, y0) to (x1, y1), both ends included."""
-    dx, dy = abs(x1 - x0), abs(y1 - y0)
-    sx, sy = (1 if x0 < x1 else -1), (1 if y0 < y1 else -1)
-    err = dx // 2 if dx > dy else -(dy // 2)
-    xs, ys = [], []
-    for _ in range(dx + dy + 1):  # a line never has more steps than this
-        xs.append(x0)
-        ys.append(y0)
-        if x0 == x1 and y0 == y1:
-            break
-        e2 = err
-        if e2 > -dx:
-            err -= dy
-            x0 += sx
-        if e2 < dy:
-            err += dx
-            y0 += sy
-    return np.array(xs, dtype=np.int64), np.array(ys, dtype=np.int64)
+def _minor_at(k: int, small: int, big: int) -> int:
+    """Minor-axis offset at step k of the combined-step Bresenham line below: its error term is
+    (big // 2 - small * k) mod big, so the offset is ceil((small * k - big // 2) / big)."""
+    if small == 0:
+        return 0
+    return -((big // 2 - small * k) // big)
 
 
 def draw_line(
     pixels: np.ndarray, x0: int, y0: int, x1: int, y1: int, value: int, thickness: int
 ) -> None:
+    """Bresenham's line from (x0, y0) to (x1, y1) (both ends, a combined x/y step when the error
+    term allows both), each step stamping a square brush -t//2 .. (t-1)//2 around it.
+
+    Drawn as one span per image column (row when |dy| >= |dx|): the steps reaching a column are
+    a run whose ends give the span, so a line from far off costs no more than the image."""
     if thickness <= 0:
         return
-    xs, ys = _brush(*line_points(x0, y0, x1, y1), thickness)
-    plot_points(pixels, xs, ys, value)
+    lo, hi = thickness // 2, (thickness - 1) // 2
+    x_major = abs(x1 - x0) > abs(y1 - y0)
+    a0, a1, b0, b1 = (x0, x1, y0, y1) if x_major else (y0, y1, x0, x1)
+    big, small = abs(a1 - a0), abs(b1 - b0)
+    sa, sb = (1 if a0 < a1 else -1), (1 if b0 < b1 else -1)
+    view = pixels.T if x_major else pixels  # view[major, minor]
+    lines, span = view.shape
+    for p in range(max(min(a0, a1) - lo, 0), min(max(a0, a1) + hi, lines - 1) + 1):
+        ka, kb = (p - hi - a0, p + lo - a0) if sa > 0 else (a0 - p - lo, a0 - p + hi)
+        ka, kb = max(ka, 0), min(kb, big)
+        if ka > kb:
+            continue
+        ba, bb = b0 + sb * _minor_at(ka, small, big), b0 + sb * _minor_at(kb, small, big)
+        q0, q1 = max(min(ba, bb) - lo, 0), min(max(ba, bb) + hi, span - 1)
+        if q0 <= q1:
+            view[p, q0 : q1 + 1] = value
 
 
-def circle_points(radius: int) -> tuple[np.ndarray, np.ndarray]:
-    """Midpoint circle of one radius around the origin (8-way symmetric)."""
-    x, y, err = radius, 0, 1 - radius
-    px: list[int] = []
-    py: list[int] = []
-    while x >= y:
-        px += [x, y, -y, -x, -x, -y, y, x]
-        py += [y, x, x, y, -y, -x, -x, -y]
-        y += 1
+def _ceil_sqrt(v: int) -> int:
+    """The smallest s >= 0 with s * s >= v."""
+    if v <= 0:
+        return 0
+    s = math.isqrt(v)
+    return s + (s * s < v)
+
+
+def _octant(
+    pixels: np.ndarray, cx: int, cy: int, r: int, swap: bool, sn: int, sx: int, value: int
+) -> None:
+    """One octant of the midpoint circle of radius r >= 1: step n = 0, 1, ... (while x >= n)
+    plots x(n) = ceil(sqrt(r^2 - r + 1 - n^2)), n along one axis (sign sn, x when swap) and x(n)
+    along the other (sign sx). Only the steps with both coordinates on the image are walked."""
+    h, w = pixels.shape
+    t = r * r - r + 1
+    cn, nn, cc, nc = (cx, w, cy, h) if swap else (cy, h, cx, w)
+    nlo, nhi = (-cn, nn - 1 - cn) if sn > 0 else (cn - nn + 1, cn)
+    alo, ahi = (-cc, nc - 1 - cc) if sx > 0 else (cc - nc + 1, cc)
+    if ahi < 0 or alo > r:
+        return
+    nlo, nhi = max(nlo, 0), min(nhi, r)
+    if ahi < r:
+        nlo = max(nlo, _ceil_sqrt(t - ahi * ahi))  # from there x(n) <= ahi
+    if alo >= 1:
+        nhi = min(nhi, _ceil_sqrt(t - (alo - 1) ** 2) - 1)  # up to there x(n) >= alo
+    n = nlo
+    x = _ceil_sqrt(t - n * n)
+    err = (x - 1) ** 2 + (n + 1) ** 2 - t
+    while n <= nhi and x >= n:
+        if swap:
+            pixels[cy + sx * x, cx + sn * n] = value
+        else:
+            pixels[cy + sn * n, cx + sx * x] = value
+        n += 1
         if err < 0:
-            err += 2 * y + 1
+            err += 2 * n + 1
         else:
             x -= 1
-            err += 2 * (y - x + 1)
-    return np.array(px, dtype=np.int64), np.array(py, dtype=np.int64)
+            err += 2 * (n - x + 1)
 
 
 def draw_circle(
     pixels: np.ndarray, cx: int, cy: int, radius: int, value: int, thickness: int, fill: bool
 ) -> None:
+    """Filled disc (x^2 + y^2 <= r^2), or midpoint circles of radii radius - t//2 ..
+    radius + (t-1)//2. Radius r plots at distances d with r^2 - r + 1 <= d^2 <= r^2 + r, so
+    only the radii between the nearest and farthest pixel are drawn."""
+    h, w = pixels.shape
     if fill:
-        offsets = np.arange(-radius, radius + 1)
-        ox, oy = np.meshgrid(offsets, offsets)
-        inside = ox * ox + oy * oy <= radius * radius
-        plot_points(pixels, ox[inside] + cx, oy[inside] + cy, value)
+        xs = np.arange(max(-radius, -cx), min(radius, w - 1 - cx) + 1)
+        ys = np.arange(max(-radius, -cy), min(radius, h - 1 - cy) + 1)
+        inside = xs[None, :] ** 2 + ys[:, None] ** 2 <= radius * radius
+        oy, ox = np.nonzero(inside)
+        pixels[ys[oy] + cy, xs[ox] + cx] = value
         return
-    for r in range(radius - thickness // 2, radius + (thickness - 1) // 2 + 1):
-        if r >= 0:
-            xs, ys = circle_points(r)
-            plot_points(pixels, xs + cx, ys + cy, value)
+    near_x, near_y = max(-cx, cx - (w - 1), 0), max(-cy, cy - (h - 1), 0)
+    far_x, far_y = max(abs(cx), abs(cx - (w - 1))), max(abs(cy), abs(cy - (h - 1)))
+    first = max(radius - thickness // 2, math.isqrt(near_x**2 + near_y**2) - 1, 0)
+    last = min(radius + (thickness - 1) // 2, math.isqrt(far_x**2 + far_y**2) + 1)
+    for r in range(first, last + 1):
+        if r == 0:
+            if 0 <= cx < w and 0 <= cy < h:
+                pixels[cy, cx] = value
+            continue
+        for i in range(8):
+            _octant(pixels, cx, cy, r, bool(i & 1), -1 if i & 2 else 1, -1 if i & 4 else 1,
+                    value)
