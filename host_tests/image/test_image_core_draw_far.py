@@ -17,7 +17,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from maixkpu.image_core import GRAYSCALE, CoreImage
+from maixkpu.image_core import GRAYSCALE, RGB565, CoreImage
 from maixkpu.maixpy.image import Image
 from maixkpu.maixpy.imaging import font
 
@@ -372,9 +372,15 @@ def test_string_with_huge_spacing_draws_the_first_glyph_only() -> None:
 
 
 def test_draw_image_with_a_huge_scale() -> None:
-    src = CoreImage(2, 2, GRAYSCALE, np.array([9, 8, 7, 6], np.uint8))
-    dst = CoreImage(8, 8, GRAYSCALE)
-    dst.draw_image(src, 0, 0, 1e9, 1e9)
-    assert dst.tobytes() == bytes([9] * 64)
-    dst.draw_image(src, -(2**30), -(2**30), 1e9, 1e9)  # 2^30 / 1e9: source pixel (1, 1)
-    assert dst.tobytes() == bytes([6] * 64)
+    """Scale 1e9: output pixel i reads source column trunc(i / 1e9), the same in both."""
+    for fmt in (GRAYSCALE, RGB565):
+        src_bytes = bytes(range(9, 9 - 4 * fmt, -1))
+        for x, y, x_scale, y_scale, want in [(0, 0, 1e9, 1e9, 0), (-BIG, -BIG, 1e9, 1e9, 3),
+                                             (-BIG, 3, 1e9, 1e9, 1), (2, -BIG, 3e8, 1e9, 2)]:
+            core, py = pair((8, 8, fmt, bytes(64 * fmt)))
+            core_src, py_src = pair((2, 2, fmt, src_bytes))
+            core.draw_image(core_src, x, y, x_scale, y_scale)
+            py.draw_image(py_src, x, y, x_scale, y_scale)
+            assert_same(core, py)
+            pixels = np.frombuffer(core.tobytes(), np.uint8).reshape(8, 8, fmt)
+            assert (pixels[max(y, 0):, max(x, 0):] == tuple(src_bytes[want * fmt:][:fmt])).all()

@@ -139,16 +139,15 @@ def draw_image(
     if out_w <= 0 or out_h <= 0:
         return
     dh, dw = dst.shape
-    cols = np.arange(out_w) + x
-    rows = np.arange(out_h) + y
-    col_ok = (cols >= 0) & (cols < dw)
-    row_ok = (rows >= 0) & (rows < dh)
-    if not col_ok.any() or not row_ok.any():
+    # Only the output columns and rows that land on the destination (a huge scale costs no
+    # more than the destination).
+    i = np.arange(max(-x, 0), min(dw - x, out_w))
+    j = np.arange(max(-y, 0), min(dh - y, out_h))
+    if i.size == 0 or j.size == 0:
         return
-    sx = np.trunc(np.arange(out_w, dtype=F32) * (F32(1) / F32(x_scale))).astype(np.int64)
-    sy = np.trunc(np.arange(out_h, dtype=F32) * (F32(1) / F32(y_scale))).astype(np.int64)
-    sx, sy = sx[col_ok], sy[row_ok]
-    cols, rows = cols[col_ok], rows[row_ok]
+    sx = np.trunc(i.astype(F32) * (F32(1) / F32(x_scale))).astype(np.int64)
+    sy = np.trunc(j.astype(F32) * (F32(1) / F32(y_scale))).astype(np.int64)
+    cols, rows = i + x, j + y
     p = src[sy[:, None], sx[None, :]].astype(np.int64)
     region = dst[rows[:, None], cols[None, :]]
     if alpha >= 256:
