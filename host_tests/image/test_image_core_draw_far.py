@@ -357,10 +357,19 @@ def test_string_with_a_huge_scale_shows_one_font_cell() -> None:
     for row in range(font.CELL_H):
         for col in range(3):
             x, y = -(col * 2**20 + 5), -(row * 2**20 + 5)
-            got = drawn(8, 8, lambda img, x=x, y=y: img.draw_string(x, y, "A", 255, scale, BIG,
-                                                                     BIG))
+            got = drawn_both(8, 8, lambda img, x=x, y=y: img.draw_string(x, y, "A", 255, scale,
+                                                                          BIG, BIG))
             lit = bool(bitmap[row, min(first + col, font.CELL_W - 1)])
             assert got == (box(8, 8, 0, 0, 7, 7) if lit else set())
+
+
+@given(st.integers(-(2**22), 8), st.integers(-(2**22), 8),
+       st.sampled_from([2.0**20, 2.0**20 + 0.5, 1e6, 3e5]), st.sampled_from(["\x01", "Q", "\x7f"]))
+@FAST
+def test_string_at_a_huge_scale_is_the_same_in_both(x: int, y: int, scale: float,
+                                                    text: str) -> None:
+    """Glyphs and the hollow box of a non-printable character, seen through an 8 x 8 window."""
+    drawn_both(8, 8, lambda img: img.draw_string(x, y, text + "W", 255, scale, -BIG, 5))
 
 
 def test_string_with_huge_spacing_draws_the_first_glyph_only() -> None:

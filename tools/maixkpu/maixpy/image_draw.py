@@ -62,8 +62,11 @@ class ImageDrawing:
         mono_space = bool(option(rest, kwargs, 4, "mono_space", False))
         if scale <= 0:
             raise OSError("Error: 0 < scale!")
-        xs, ys = draw.text_points(str(text), scale, x_spacing, y_spacing, mono_space)
-        draw.plot_points(pixels, xs + int(x), ys + int(y), value)
+        x, y = int(x), int(y)
+        h, w = pixels.shape
+        window = (-x, -y, w - x, h - y)
+        xs, ys = draw.text_points(str(text), scale, x_spacing, y_spacing, mono_space, window)
+        draw.plot_points(pixels, xs + x, ys + y, value)
         return self
 
     def draw_image(self, *args: Any, **kwargs: Any) -> ImageDrawing:

@@ -42,17 +42,29 @@ def draw_rectangle(
     fill_box(pixels, right - t0, y - t0, right + t1, bottom + t1, value)
 
 
+def _span(lo: int, hi: int, start: int, size: int) -> np.ndarray:
+    """Offsets 0 <= d < size of a cell at ``start`` that fall inside [lo, hi)."""
+    return np.arange(max(lo - start, 0), max(min(hi - start, size), 0), dtype=np.int64)
+
+
 def text_points(
-    text: str, scale: float, x_spacing: int, y_spacing: int, mono_space: bool
+    text: str,
+    scale: float,
+    x_spacing: int,
+    y_spacing: int,
+    mono_space: bool,
+    window: tuple[int, int, int, int],
 ) -> tuple[np.ndarray, np.ndarray]:
     """Offsets (dx, dy) of the lit pixels of ``text`` drawn at the origin (spec 2.10 rules;
-    glyphs are nearest-neighbour scaled, proportional glyphs start at their first lit column)."""
+    glyphs are nearest-neighbour scaled, proportional glyphs start at their first lit column),
+    only those inside ``window`` = (x0, y0, x1, y1), ends excluded (the image seen from the
+    origin): a huge scale costs no more than the window."""
+    wx0, wy0, wx1, wy1 = window
     xs: list[np.ndarray] = []
     ys: list[np.ndarray] = []
     pen_x = pen_y = 0
     line_step = int(font.CELL_H * scale) + y_spacing
     out_h = int(font.CELL_H * scale)
-    src_rows = (np.arange(out_h, dtype=F32) / F32(scale)).astype(np.int64)
     previous = ""
     for char in text:
         if char == "\n" and previous == "\r":
@@ -65,15 +77,21 @@ def text_points(
         if char == " " and not mono_space:
             pen_x += int(3 * scale) + x_spacing
             continue
+        rows = _span(wy0, wy1, pen_y, out_h)
         if not font.printable(char):
-            # A hollow box inset by trunc(1.5 * scale), outline scale thick; no advance.
+            # A hollow box inset by trunc(1.5 * scale), outline scale thick; no advance. Drawn
+            # on the visible part of its cell only.
             inset = int(scale * 3 / 2)
-            cell = np.zeros((out_h, int(font.CELL_W * scale)), dtype=bool)
-            box_w, box_h = cell.shape[1] - 2 * inset, out_h - 2 * inset
-            draw_rectangle(cell, inset, inset, box_w, box_h, True, int(scale), False)
-            dy, dx = np.nonzero(cell)
-            xs.append(dx + pen_x)
-            ys.append(dy + pen_y)
+            cell_w = int(font.CELL_W * scale)
+            cols = _span(wx0, wx1, pen_x, cell_w)
+            if rows.size and cols.size:
+                part = np.zeros((rows.size, cols.size), dtype=bool)
+                box_w, box_h = cell_w - 2 * inset, out_h - 2 * inset
+                draw_rectangle(part, inset - int(cols[0]), inset - int(rows[0]), box_w, box_h,
+                               True, int(scale), False)
+                dy, dx = np.nonzero(part)
+                xs.append(cols[dx] + pen_x)
+                ys.append(rows[dy] + pen_y)
             continue
         bitmap = font.glyph(char)
         if mono_space:
@@ -82,12 +100,14 @@ def text_points(
             first, last = font.lit_columns(bitmap)
             width = last - first + 2
         out_w = int(width * scale)
-        src_cols = first + (np.arange(out_w, dtype=F32) / F32(scale)).astype(np.int64)
+        cols = _span(wx0, wx1, pen_x, out_w)
+        src_rows = (rows.astype(F32) / F32(scale)).astype(np.int64)
+        src_cols = first + (cols.astype(F32) / F32(scale)).astype(np.int64)
         src_cols = np.minimum(src_cols, font.CELL_W - 1)
         lit = bitmap[np.minimum(src_rows, font.CELL_H - 1)[:, None], src_cols[None, :]]
         dy, dx = np.nonzero(lit)
-        xs.append(dx + pen_x)
-        ys.append(dy + pen_y)
+        xs.append(cols[dx] + pen_x)
+        ys.append(rows[dy] + pen_y)
         pen_x += out_w + x_spacing
     if not xs:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
