@@ -14,6 +14,11 @@
 #include "k210_flash.h"
 #include "k210_uarths.h"
 
+// MicroPython before v1.26 names it NORETURN.
+#ifndef MP_NORETURN
+#define MP_NORETURN NORETURN
+#endif
+
 static uint64_t gc_heap[MICROPY_HEAP_SIZE / sizeof(uint64_t)];
 
 void sensor_soft_reset(void); // mp/modsensor.c
@@ -55,8 +60,13 @@ void gc_collect(void)
     gc_collect_end();
 }
 
-// No file system yet: imports and open() find nothing.
+// No file system yet: imports and open() find nothing. (MicroPython before v1.22 passes the
+// file name as a C string.)
+#if MICROPY_VERSION < 0x011600 // v1.22.0
+mp_lexer_t *mp_lexer_new_from_file(const char *filename)
+#else
 mp_lexer_t *mp_lexer_new_from_file(qstr filename)
+#endif
 {
     (void)filename;
     mp_raise_OSError(MP_ENOENT);

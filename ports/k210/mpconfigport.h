@@ -1,11 +1,15 @@
 // MicroPython configuration for the K210 port (Sipeed Maix boards). Board specifics (pins,
 // flash, LCD and camera models) are in boards/<BOARD>/mpconfigboard.h.
+#include <stddef.h> // size_t: MicroPython v1.20's headers use it without including it
 #include <stdint.h>
 #include "mpconfigboard.h"
 
 #define MICROPY_CONFIG_ROM_LEVEL            (MICROPY_CONFIG_ROM_LEVEL_CORE_FEATURES)
 
 #define MICROPY_ENABLE_GC                   (1)
+#if MICROPY_VERSION < 0x011800 // v1.24.0: before it, gchelper_generic.c has no RISC-V code
+#define MICROPY_GCREGS_SETJMP               (1)
+#endif
 #define MICROPY_ENABLE_FINALISER            (1) // kpu_net frees its model in __del__
 #define MICROPY_HELPER_REPL                 (1)
 #define MICROPY_REPL_AUTO_INDENT            (1)

@@ -33,8 +33,16 @@ int mp_hal_stdin_rx_chr(void)
     }
 }
 
+// Returns the count written from MicroPython v1.22 on, nothing before.
+#if MICROPY_VERSION < 0x011600 // v1.22.0
+void mp_hal_stdout_tx_strn(const char *str, size_t len)
+{
+    k210_uarths_write(str, len);
+}
+#else
 mp_uint_t mp_hal_stdout_tx_strn(const char *str, size_t len)
 {
     k210_uarths_write(str, len);
     return len;
 }
+#endif
