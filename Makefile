@@ -51,10 +51,12 @@ qemu-test: $(CORE_BUILT)
 	$(PY) -m pytest host_tests/firmware/test_qemu_core.py -v
 
 # The KPU and image user modules built into MicroPython's unix port from your tree, and the K210
-# port's lcd/sensor modules on simulated registers: MICROPY_DIR=/path/to/micropython
+# port's lcd/sensor modules on simulated registers: MICROPY_DIR=/path/to/micropython. With a
+# tree whose ports/qemu VIRT_RV64 has ROMFS (v1.29 preview) and the RISC-V tools, also the
+# modules in that firmware under qemu-system-riscv64 through mpremote (skipped otherwise).
 micropython-test: $(CORE_BUILT)
 	MICROPY_DIR=$(MICROPY_DIR) $(PY) -m pytest host_tests/firmware/test_micropython_module.py \
-		host_tests/firmware/test_k210_glue.py -v
+		host_tests/firmware/test_k210_glue.py host_tests/firmware/test_qemu_micropython.py -v
 
 # Cross-compile the core, both backends and the port HAL for the K210 with -Werror; print sizes.
 firmware-check:
