@@ -3,6 +3,7 @@
 # and a MicroPython build with modules/kpu and modules/image can be compared line for line.
 # Arguments: a writable folder, the face model (.kmodel), a 320x240 24-bit BMP photo, the
 # 28x28 MNIST model (.kmodel; MaixPy's fmap.py pipeline on a gray Image).
+import gc
 import sys
 
 import image
@@ -61,6 +62,8 @@ attempt('wrong size', kpu.run_yolo2, task, small)
 gray = img.to_grayscale(copy=True)
 attempt('gray image on an RGB model', kpu.forward, task, gray)
 attempt('blank image', kpu.forward, task, image.Image())
+del small
+gc.collect()  # a board's heap is small and fragments: free what is done before the next big input
 print('buffers still work', kpu.forward(task, bytes(3 * 320 * 240), 0).w())
 
 # feature maps as grayscale Images
@@ -113,6 +116,8 @@ print('stretched after deinit', digest(kept_img), kept[0], kept[kept.w() * kept.
 
 # MNIST as fmap.py does it: a 224x224 window turned gray in place, box-resized to 28x28 (which
 # reads the leftover RGB565 bytes), inverted, one gray plane
+del gray, mosaic, m, again, last, kept_img, kept, fm
+gc.collect()  # the face part's Images go before a second photo is loaded (2 MiB heaps)
 digits = kpu.load(mnist)
 window = image.Image(photo).copy((48, 8, 224, 224))
 small = window.to_grayscale().resize(28, 28)
