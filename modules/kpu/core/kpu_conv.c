@@ -24,6 +24,7 @@
 #include "kpu_conv_dot.h"
 #include "kpu_conv_finish.h"
 #include "kpu_pool.h"
+#include "kpu_simd.h"
 
 #define TILE_ELEMS 4608u        /* accumulator tile: 18 KiB of int32, stays in L1 */
 #define ALIGN_UP(v, a) (((v) + ((a) - 1)) & ~(size_t)((a) - 1))
@@ -260,43 +261,91 @@ typedef struct tx_range {
     int64_t lo, hi;
 } tx_range_t;
 
+#define SX_CHUNK 256u
+
+/* sx[i] = the k x k taps of csum at i, i < n; *lo, *hi receive min and max (all >= 0).
+ * n is a multiple of 16; saying so (as in the kernels below) lets -O2 vectorize. */
+KPU_KERNEL static void sum_taps(const kpu_conv_layer_t *l, const int32_t *restrict csum,
+                                int32_t *restrict sx, size_t n, int32_t *lo, int32_t *hi)
+{
+    int32_t a = INT32_MAX, b = 0;
+    n &= ~(size_t)15;
+    if (l->k == 1) {
+        for (size_t i = 0; i < n; i++) {
+            int32_t v = csum[i];
+            sx[i] = v;
+            a = v < a ? v : a;
+            b = v > b ? v : b;
+        }
+    } else {
+        const int32_t *r0 = csum, *r1 = csum + l->pw, *r2 = csum + 2 * (size_t)l->pw;
+        for (size_t i = 0; i < n; i++) {
+            int32_t v = r0[i] + r0[i + 1] + r0[i + 2] + r1[i] + r1[i + 1] + r1[i + 2] + r2[i] +
+                        r2[i + 1] + r2[i + 2];
+            sx[i] = v;
+            a = v < a ? v : a;
+            b = v > b ? v : b;
+        }
+    }
+    *lo = a;
+    *hi = b;
+}
+
+/* tx[i] = asr(arg_x * sx[i], shr_x) in int32 when the caller has checked that every product
+ * fits (a plain vector loop), else in int64. arg_x * 2^-shr_x arrives reduced (see scale_sx). */
+KPU_KERNEL static void scale_chunk(int64_t *restrict tx, const int32_t *restrict sx, size_t n,
+                                   int32_t arg_x, uint32_t shr_x, int narrow)
+{
+    n &= ~(size_t)15;
+    if (narrow && ((int32_t)-1 >> 1) == -1) {
+        for (size_t i = 0; i < n; i++)
+            tx[i] = (arg_x * sx[i]) >> shr_x;
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        tx[i] = asr64((int64_t)arg_x * sx[i], shr_x);
+}
+
 static tx_range_t scale_sx(const kpu_conv_layer_t *l, const int32_t *restrict csum,
                            int64_t *restrict tx)
 {
     size_t n = ALIGN_UP((size_t)l->ih * l->pw, 16u);
     const int64_t arg_x = l->arg_x;
     const uint32_t shr_x = l->shr_x;
-    int64_t lo = INT64_MAX, hi = INT64_MIN;
-    if (l->k == 1) {
-        for (size_t i = 0; i < n; i++) {
-            int64_t v = asr64(arg_x * csum[i], shr_x);
-            tx[i] = v;
-            lo = v < lo ? v : lo;
-            hi = v > hi ? v : hi;
-        }
-    } else {
-        const int32_t *r0 = csum, *r1 = csum + l->pw, *r2 = csum + 2 * (size_t)l->pw;
-        for (size_t i = 0; i < n; i++) {
-            int32_t sx = r0[i] + r0[i + 1] + r0[i + 2] + r1[i] + r1[i + 1] + r1[i + 2] +
-                         r2[i] + r2[i + 1] + r2[i + 2];
-            int64_t v = asr64(arg_x * sx, shr_x);
-            tx[i] = v;
-            lo = v < lo ? v : lo;
-            hi = v > hi ? v : hi;
-        }
+    /* nncase's arg_x are multiples of large powers of two: floor(a 2^t sx / 2^s) =
+     * floor(a sx / 2^(s - t)) exactly, and the smaller product usually fits in int32 */
+    int32_t ax = l->arg_x;
+    uint32_t sh = shr_x;
+    while (sh > 0 && ax % 2 == 0) {
+        ax /= 2;
+        sh--;
     }
-    tx_range_t r = {lo, hi};
+    int64_t mag = ax < 0 ? -(int64_t)ax : ax;
+    int32_t sx[SX_CHUNK], lo = INT32_MAX, hi = 0;
+    /* chunks keep sx in L1; the chunk's largest sx bounds every product in it */
+    for (size_t i0 = 0; i0 < n; i0 += SX_CHUNK) {
+        size_t len = n - i0 < SX_CHUNK ? n - i0 : SX_CHUNK;
+        int32_t a, b;
+        sum_taps(l, csum + i0, sx, len, &a, &b);
+        lo = a < lo ? a : lo;
+        hi = b > hi ? b : hi;
+        scale_chunk(tx + i0, sx, len, ax, sh, sh < 31 && mag * b < INT32_MAX);
+    }
+    /* s -> asr(arg_x * s) is monotone, so the range of tx is spanned by the extreme sx */
+    int64_t ta = asr64(arg_x * lo, shr_x), tb = asr64(arg_x * hi, shr_x);
+    tx_range_t r = {ta < tb ? ta : tb, ta < tb ? tb : ta};
     return r;
 }
 
 /* ---- accumulation of S over one tile (n is a multiple of 16) ---- */
 
 /* 8-bit weights: w * x <= 255 * 255 fits in 16 unsigned bits; saying so lets the compiler use
- * 16-bit vector multiplies (several times faster than 32-bit ones on plain SSE2). */
+ * 16-bit vector multiplies (several times faster than 32-bit ones on plain SSE2). Kept out of
+ * line (KPU_KERNEL) so they get the wider clones. */
 #define MUL8(w, x) ((int32_t)(uint16_t)((w) * (x)))
 
-static void acc3x3_u8(int32_t *restrict acc, const uint16_t *w, const uint8_t *restrict r0,
-                      size_t pw, size_t n)
+KPU_KERNEL static void acc3x3_u8(int32_t *restrict acc, const uint16_t *w,
+                                 const uint8_t *restrict r0, size_t pw, size_t n)
 {
     const uint8_t *restrict r1 = r0 + pw;
     const uint8_t *restrict r2 = r1 + pw;
@@ -309,9 +358,10 @@ static void acc3x3_u8(int32_t *restrict acc, const uint16_t *w, const uint8_t *r
                   MUL8(w6, r2[i]) + MUL8(w7, r2[i + 1]) + MUL8(w8, r2[i + 2]);
 }
 
-static void acc1x1x4_u8(int32_t *restrict acc, const uint16_t *w, const uint8_t *restrict x0,
-                        const uint8_t *restrict x1, const uint8_t *restrict x2,
-                        const uint8_t *restrict x3, size_t n)
+KPU_KERNEL static void acc1x1x4_u8(int32_t *restrict acc, const uint16_t *w,
+                                   const uint8_t *restrict x0, const uint8_t *restrict x1,
+                                   const uint8_t *restrict x2, const uint8_t *restrict x3,
+                                   size_t n)
 {
     uint16_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
     n &= ~(size_t)15;
@@ -319,7 +369,8 @@ static void acc1x1x4_u8(int32_t *restrict acc, const uint16_t *w, const uint8_t 
         acc[i] += MUL8(w0, x0[i]) + MUL8(w1, x1[i]) + MUL8(w2, x2[i]) + MUL8(w3, x3[i]);
 }
 
-static void acc1x1_u8(int32_t *restrict acc, uint16_t w, const uint8_t *restrict x, size_t n)
+KPU_KERNEL static void acc1x1_u8(int32_t *restrict acc, uint16_t w, const uint8_t *restrict x,
+                                 size_t n)
 {
     n &= ~(size_t)15;
     for (size_t i = 0; i < n; i++)
