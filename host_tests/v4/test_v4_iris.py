@@ -29,7 +29,7 @@ def test_iris_golden_vector(iris: Model) -> None:
     info = iris.input_info
     assert (info.w, info.h, info.c, info.dtype, info.size) == (4, 1, 1, np.float32, 16)
     out = iris.run(np.array(GOLDEN_IN, np.float32))
-    assert len(out) == 1 and out[0].dtype == np.float32
+    assert len(out) == 1 and out[0].dtype == np.float32 and out[0].shape == (3,)  # a vector
     np.testing.assert_allclose(out[0].ravel(), GOLDEN_OUT, atol=1e-5, rtol=0)
     # the A8 value is nncase's own printout at more digits: the same float32 bits
     assert out[0].ravel().tobytes() == A8_OUT.tobytes()

@@ -99,6 +99,10 @@ def test_v4_yolo_equals_v3_bit_for_bit(files) -> None:
         info = ffi.new("kpu_tensor_info_t *")
         assert lib.kpu_v4_output_info(m4._handle(), 0, info, ffi.NULL) == lib.KPU_OK
         assert (info.w, info.h, info.c, info.size) == (10, 7, 125, 35000)
+        # Model.run gives the graph's CHW shape, as the V3 file's run does
+        (shaped,) = m4.run(image)
+        assert shaped.shape == want.shape == (125, 7, 10)
+        assert shaped.tobytes() == got
 
 
 def test_kpu_module_detects_in_the_v4_model(files, tmp_path: Path) -> None:

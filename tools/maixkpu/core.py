@@ -516,6 +516,10 @@ class Model:
         if self.version == 5:  # the recorded shape, a batch of 1 dropped as V3's CHW has none
             dims = self.output_dims(index)
             return arr.reshape(dims[1:] if len(dims) > 1 and dims[0] == 1 else dims or (n,))
+        if self.version == 4:  # the graph's shape of the node that writes it: CHW, a vector flat
+            info = self.output_info(index)
+            image = info.h > 1 or info.c > 1
+            return arr.reshape(info.shape) if image and info.w * info.h * info.c == n else arr
         return self._shape_output(arr)
 
     def output_info(self, index: int) -> TensorInfo:
