@@ -67,6 +67,12 @@ kpu_allocator_t kpu_alloc_std(void)
     return a;
 }
 
+const kpu_allocator_t *kpu_alloc_std_shared(void)
+{
+    static const kpu_allocator_t shared = {std_alloc, std_free, NULL}; /* stateless */
+    return &shared;
+}
+
 kpu_allocator_t kpu_alloc_std_counting(kpu_alloc_std_stats_t *stats)
 {
     kpu_allocator_t a = {std_alloc, std_free, stats};

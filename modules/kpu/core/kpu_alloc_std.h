@@ -19,6 +19,9 @@ typedef struct kpu_alloc_std_stats {
 
 /* Plain malloc/free allocator without counters. */
 kpu_allocator_t kpu_alloc_std(void);
+/* The same allocator as one shared constant (it holds no state), for HALs that hand out a
+ * pointer. */
+const kpu_allocator_t *kpu_alloc_std_shared(void);
 /* Same, counting into *stats (which must outlive every allocation made through it). */
 kpu_allocator_t kpu_alloc_std_counting(kpu_alloc_std_stats_t *stats);
 

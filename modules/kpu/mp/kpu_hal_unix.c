@@ -38,11 +38,7 @@ const kpu_flash_t *kpu_hal_flash(void)
  * allocator */
 const kpu_allocator_t *kpu_hal_allocator(void)
 {
-    static kpu_allocator_t heap;
-    if (heap.alloc == NULL) {
-        heap = kpu_alloc_std();
-    }
-    return &heap;
+    return kpu_alloc_std_shared();
 }
 
 size_t kpu_hal_sys_heap_free(size_t held)

@@ -10,4 +10,5 @@ typedef struct kpu_alloc_std_stats {
 } kpu_alloc_std_stats_t;
 
 kpu_allocator_t kpu_alloc_std(void);
+const kpu_allocator_t *kpu_alloc_std_shared(void);
 kpu_allocator_t kpu_alloc_std_counting(kpu_alloc_std_stats_t *stats);
